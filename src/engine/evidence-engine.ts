@@ -1,0 +1,206 @@
+/** @module engine/evidence-engine: the pipeline correlate -> policy -> decisions -> graph objects, over ports. */
+import { Correlator } from '../correlate/index.js';
+import { contentHash, deriveRunGraph } from '../graph/index.js';
+import type { Correlation, RuntimeEvent, ToolCallScope } from '../model/index.js';
+import {
+  evaluateWithSequences,
+  SequenceTracker,
+  type CompiledPolicy,
+  type EvalAncestor,
+  type EvalContext,
+} from '../policy/index.js';
+import type { EventVerdict, EvidenceSink, Responder } from './ports.js';
+import { buildDecision, buildRisks, ENFORCING_ACTIONS, unperformedResponse } from './verdict.js';
+
+export interface EngineOptions {
+  sink: EvidenceSink;
+  policy: CompiledPolicy;
+  clock: () => bigint;
+  /** Carries out enforcing decisions; without one they are recorded as `skipped` with the reason. */
+  responder?: Responder;
+  /** Why decisions are not carried out when there is no responder (e.g. "ingested after the fact"). */
+  noResponderReason?: string;
+  workspace?: string;
+}
+
+export interface BatchStats {
+  received: number;
+  stored: number;
+  duplicates: number;
+  attributed: number;
+  decisions: number;
+  risks: number;
+  responses: number;
+}
+
+export function emptyStats(): BatchStats {
+  return { received: 0, stored: 0, duplicates: 0, attributed: 0, decisions: 0, risks: 0, responses: 0 };
+}
+
+export function addStats(into: BatchStats, b: BatchStats): void {
+  for (const k of Object.keys(into) as (keyof BatchStats)[]) into[k] += b[k];
+}
+
+/** Ancestry depth handed to policy rules: enough for "shell under curl under a tool call". */
+const POLICY_ANCESTRY = 8;
+
+export class EvidenceEngine {
+  readonly correlator = new Correlator();
+  readonly #opts: EngineOptions;
+  readonly #scopes = new Map<string, ToolCallScope>();
+  readonly #dirtyRuns = new Set<string>();
+  readonly #sequences: SequenceTracker;
+
+  constructor(opts: EngineOptions) {
+    this.#opts = opts;
+    this.#sequences = new SequenceTracker(opts.policy);
+    for (const s of opts.sink.loadScopes()) this.#addScope(s);
+  }
+
+  get dirtyRuns(): ReadonlySet<string> {
+    return this.#dirtyRuns;
+  }
+
+  #addScope(scope: ToolCallScope): void {
+    this.#scopes.set(scope.binding_id!, scope);
+    this.correlator.addScope(scope);
+  }
+
+  /** Stores a batch of events and everything derived from them, in one transaction. */
+  processBatch(events: RuntimeEvent[], batchId: string | null): BatchStats {
+    const stats = emptyStats();
+    stats.received = events.length;
+    this.#opts.sink.transaction(() => {
+      const fresh = this.#opts.sink.insertEvents(events, batchId);
+      stats.stored = fresh.length;
+      stats.duplicates = events.length - fresh.length;
+      for (const e of fresh) this.correlator.observe(e);
+      const verdicts = fresh.map((e) => this.#judge(e, this.correlator.correlate(e)));
+      this.#opts.sink.putVerdicts(verdicts);
+      countVerdicts(verdicts, stats);
+    });
+    return stats;
+  }
+
+  /**
+   * Binds a scope and re-correlates every stored event in its window (late binding: events that arrived
+   * before their binding get the same result as if it had come first). Returns what changed.
+   */
+  bind(scopeInput: ToolCallScope): { scope: ToolCallScope; stats: BatchStats } {
+    const scope = { ...scopeInput, binding_id: scopeInput.binding_id ?? scopeBindingId(scopeInput) };
+    this.#opts.sink.transaction(() => this.#opts.sink.putScope(scope));
+    this.#addScope(scope);
+    const stats = this.reconcile(scope.started_at_ns, scope.ended_at_ns ?? null);
+    this.#dirtyRuns.add(scope.run_id);
+    return { scope, stats };
+  }
+
+  /**
+   * Re-derives correlations and verdicts for stored events in a window, from a process tree rebuilt from
+   * every stored event (pid ancestry may rest on events outside the window).
+   */
+  reconcile(fromNs: bigint, toNs: bigint | null): BatchStats {
+    const stats = emptyStats();
+    const sink = this.#opts.sink;
+    for (const e of sink.loadEventsInWindow(0n, null)) this.correlator.observe(e);
+    const batch: EventVerdict[] = [];
+    const flush = () => {
+      sink.transaction(() => sink.putVerdicts(batch));
+      countVerdicts(batch, stats);
+      batch.length = 0;
+    };
+    for (const e of sink.loadEventsInWindow(fromNs, toNs)) {
+      stats.received++;
+      batch.push(this.#judge(e, this.correlator.correlate(e)));
+      if (batch.length >= 5000) flush();
+    }
+    flush();
+    return stats;
+  }
+
+  /** Re-derives and stores the DAG of every run touched since the last call. */
+  rebuildDirtyRuns(): string[] {
+    const runs = [...this.#dirtyRuns];
+    for (const runId of runs) this.rebuildRun(runId);
+    this.#dirtyRuns.clear();
+    return runs;
+  }
+
+  rebuildRun(runId: string): { nodes: number; edges: number } {
+    const sink = this.#opts.sink;
+    const evidence = sink.loadRunEvidence(runId);
+    const graph = deriveRunGraph({ run_id: runId, ...evidence });
+    sink.transaction(() => sink.replaceRunGraph(runId, graph.nodes, graph.edges));
+    return { nodes: graph.nodes.length, edges: graph.edges.length };
+  }
+
+  #judge(event: RuntimeEvent, correlation: Correlation): EventVerdict {
+    const scope = correlation.binding_id ? (this.#scopes.get(correlation.binding_id) ?? null) : null;
+    if (correlation.run_id) this.#dirtyRuns.add(correlation.run_id);
+    const evaluation = evaluateWithSequences(this.#opts.policy, event, this.#context(event, scope), this.#sequences);
+    const decision = buildDecision(event, correlation, evaluation, this.#opts.policy.hash);
+    if (!decision) return { event_id: event.event_id!, correlation, decision: null, risks: [], responses: [] };
+    const risks = buildRisks(decision, correlation);
+    const responses = [];
+    if (ENFORCING_ACTIONS.has(decision.action)) {
+      const now = this.#opts.clock();
+      const done = this.#opts.responder?.respond({ decision, event, correlation, scope, now });
+      responses.push(
+        done ??
+          unperformedResponse(
+            decision,
+            correlation,
+            'skipped',
+            this.#opts.noResponderReason ?? 'no responder is attached to this pipeline',
+            now,
+          ),
+      );
+    }
+    return { event_id: event.event_id!, correlation, decision, risks, responses };
+  }
+
+  #context(event: RuntimeEvent, scope: ToolCallScope | null): EvalContext {
+    const tree = this.correlator.tree;
+    const ancestry: EvalAncestor[] = [];
+    const key = tree.keyOf(event);
+    if (key) {
+      for (const k of tree.ancestors(key).slice(0, POLICY_ANCESTRY)) {
+        const p = tree.get(k);
+        if (p) ancestry.push({ pid: p.pid, exe: p.exe, comm: p.comm, ...(p.argv ? { argv: p.argv } : {}) });
+      }
+    }
+    return {
+      scope: scope
+        ? {
+            run_id: scope.run_id,
+            tool_call_id: scope.tool_call_id,
+            tool_name: scope.tool_name ?? null,
+            agent_id: scope.agent_id ?? null,
+          }
+        : null,
+      ancestry,
+      ...(this.#opts.workspace ? { workspace: this.#opts.workspace } : {}),
+    };
+  }
+}
+
+function countVerdicts(verdicts: EventVerdict[], stats: BatchStats): void {
+  for (const v of verdicts) {
+    if (v.correlation.binding_id) stats.attributed++;
+    if (v.decision) stats.decisions++;
+    stats.risks += v.risks.length;
+    stats.responses += v.responses.length;
+  }
+}
+
+/** A binding's id: stable for the same declared scope, so binding twice is idempotent. */
+export function scopeBindingId(scope: ToolCallScope): string {
+  return contentHash({
+    v: 'agentprov.binding/v1',
+    run_id: scope.run_id,
+    session_id: scope.session_id,
+    attempt_id: scope.attempt_id,
+    tool_call_id: scope.tool_call_id,
+    started_at_ns: scope.started_at_ns,
+  }).slice(0, 32);
+}

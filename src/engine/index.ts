@@ -1,0 +1,6 @@
+/** @module engine: the evidence pipeline (correlate -> policy -> decisions -> DAG) and its ports. */
+export * from './ports.js';
+export * from './verdict.js';
+export * from './evidence-engine.js';
+export * from './normalize.js';
+export * from './memory-sink.js';

@@ -1,0 +1,59 @@
+/** @module engine/ports: what the engine needs from the outside, as interfaces (implemented at the edges). */
+import type {
+  Correlation,
+  DagEdge,
+  DagNode,
+  PolicyDecision,
+  ResponseAction,
+  RiskSignal,
+  RuntimeEvent,
+  ToolCallScope,
+} from '../model/index.js';
+
+/** Everything derived from one event: written (or replaced) as a unit. */
+export interface EventVerdict {
+  event_id: string;
+  correlation: Correlation;
+  decision: PolicyDecision | null;
+  risks: RiskSignal[];
+  responses: ResponseAction[];
+}
+
+/** Where evidence goes. The SQLite store implements it; so does MemoryEvidenceSink (tests, `policy test`). */
+export interface EvidenceSink {
+  transaction<T>(fn: () => T): T;
+  /** Stores the events not stored yet and returns those (ids are content addresses). */
+  insertEvents(events: RuntimeEvent[], batchId: string | null): RuntimeEvent[];
+  putVerdicts(verdicts: EventVerdict[]): void;
+  putScope(scope: ToolCallScope & { binding_id: string }): void;
+  replaceRunGraph(runId: string, nodes: DagNode[], edges: DagEdge[]): void;
+  /** Read-backs the engine needs to re-derive state in a fresh process. */
+  loadScopes(): ToolCallScope[];
+  loadEventsInWindow(fromNs: bigint, toNs: bigint | null): Iterable<RuntimeEvent>;
+  loadRunEvidence(runId: string): RunEvidence;
+}
+
+export interface RunEvidence {
+  scopes: ToolCallScope[];
+  events: RuntimeEvent[];
+  correlations: Correlation[];
+  decisions: PolicyDecision[];
+  risks: RiskSignal[];
+  responses: ResponseAction[];
+}
+
+/**
+ * Carries out an enforcing decision. Returns the ResponseAction to record; a responder that cannot act (the
+ * event was ingested after the fact, or no live target) records that honestly instead of pretending.
+ */
+export interface Responder {
+  respond(req: ResponseRequest): ResponseAction | null;
+}
+
+export interface ResponseRequest {
+  decision: PolicyDecision;
+  event: RuntimeEvent;
+  correlation: Correlation;
+  scope: ToolCallScope | null;
+  now: bigint;
+}

@@ -1,0 +1,6 @@
+/** @module model: zod schemas and inferred types shared by every part of agentprov. */
+export * from './runtime-event.js';
+export * from './scope.js';
+export * from './evidence.js';
+export * from './dag.js';
+export * from './time.js';

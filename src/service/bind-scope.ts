@@ -1,0 +1,43 @@
+/** @module service/bind-scope: declares a ToolCallScope and re-correlates the stored events it may own. */
+import { EvidenceEngine, type BatchStats } from '../engine/index.js';
+import { ToolCallScopeSchema, type ToolCallScope, type ToolCallScopeInput } from '../model/index.js';
+import { InputError } from '../errors.js';
+import type { EvidenceStore } from '../store/index.js';
+import type { LoadedPolicy } from './policy-files.js';
+import { nsToIso } from '../model/index.js';
+
+export interface BindResult {
+  scope: ToolCallScope;
+  stats: BatchStats;
+  dag: { run_id: string; nodes: number; edges: number };
+}
+
+export function bindScope(opts: {
+  store: EvidenceStore;
+  loaded: LoadedPolicy;
+  scope: ToolCallScopeInput;
+  now: () => bigint;
+}): BindResult {
+  const parsed = ToolCallScopeSchema.safeParse(opts.scope);
+  if (!parsed.success) {
+    throw new InputError(
+      parsed.error.issues.map((i) => ({ field: i.path.join('.') || 'scope', message: i.message })),
+      { code: 'AP_BAD_ARGS' },
+    );
+  }
+  const { store, loaded } = opts;
+  store.putPolicy(
+    { policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files },
+    nsToIso(opts.now()),
+  );
+  const engine = new EvidenceEngine({
+    sink: store,
+    policy: loaded.policy,
+    clock: opts.now,
+    noResponderReason: 'telemetry was ingested after the fact: there is no live process to act on',
+  });
+  const { scope, stats } = engine.bind(parsed.data);
+  engine.rebuildDirtyRuns();
+  const dag = engine.rebuildRun(scope.run_id);
+  return { scope, stats, dag: { run_id: scope.run_id, ...dag } };
+}

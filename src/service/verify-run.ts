@@ -1,0 +1,67 @@
+/**
+ * @module service/verify-run: `graph verify`: recomputes every content address of a run's DAG and checks
+ * that the rows the queries read (events, decisions, risks, responses, scopes) still say what the DAG says.
+ */
+import { canonicalJson, verifyGraph } from '../graph/index.js';
+import type { DagNode } from '../model/index.js';
+import {
+  edgesOfRun,
+  nodesOfRun,
+  type Db,
+} from '../store/index.js';
+
+export interface VerifyProblem {
+  hash: string;
+  kind: string;
+  problem: string;
+  detail?: string;
+}
+
+export interface RunVerification {
+  ok: boolean;
+  run_id: string;
+  checked_nodes: number;
+  checked_edges: number;
+  checked_rows: number;
+  problems: VerifyProblem[];
+}
+
+/** Which table holds the queryable copy of each node kind, and which body field holds that copy. */
+const ROW_SOURCES: Partial<Record<DagNode['kind'], { table: string; idColumn: string; field: string }>> = {
+  runtime_event: { table: 'events', idColumn: 'event_id', field: 'event' },
+  policy_decision: { table: 'decisions', idColumn: 'decision_id', field: 'decision' },
+  risk_signal: { table: 'risks', idColumn: 'risk_id', field: 'risk' },
+  response_action: { table: 'responses', idColumn: 'response_id', field: 'response' },
+  tool_call: { table: 'scopes', idColumn: 'binding_id', field: 'scope' },
+};
+
+export function verifyRun(db: Db, runId: string): RunVerification {
+  const nodes = nodesOfRun(db, runId);
+  const edges = edgesOfRun(db, runId);
+  const result = verifyGraph(nodes, edges);
+  const problems: VerifyProblem[] = result.problems.map((p) => ({ ...p }));
+  let checkedRows = 0;
+  for (const node of nodes) {
+    const src = ROW_SOURCES[node.kind];
+    if (!src) continue;
+    const copy = node.body[src.field] as Record<string, unknown> | undefined;
+    const id = copy?.[src.idColumn];
+    if (typeof id !== 'string') continue;
+    const row = db.prepare(`SELECT body FROM ${src.table} WHERE ${src.idColumn} = ?`).get(id) as { body: string } | undefined;
+    checkedRows++;
+    if (!row) {
+      problems.push({ hash: node.hash, kind: node.kind, problem: 'row_missing', detail: `${src.table} ${id} is gone` });
+    } else if (canonicalJson(JSON.parse(row.body)) !== canonicalJson(copy)) {
+      problems.push({ hash: node.hash, kind: node.kind, problem: 'row_changed', detail: `${src.table} ${id} differs from the DAG` });
+    }
+  }
+  if (nodes.length === 0) problems.push({ hash: '0'.repeat(64), kind: 'run', problem: 'empty', detail: 'the run has no DAG' });
+  return {
+    ok: problems.length === 0,
+    run_id: runId,
+    checked_nodes: result.checked_nodes,
+    checked_edges: result.checked_edges,
+    checked_rows: checkedRows,
+    problems,
+  };
+}

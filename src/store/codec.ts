@@ -1,0 +1,39 @@
+/** @module store/codec: stored JSON bodies <-> model objects (bigint ns fields travel as decimal strings). */
+import { canonicalJson } from '../graph/index.js';
+import type { RuntimeEvent, ToolCallScope, PolicyDecision, RiskSignal, ResponseAction } from '../model/index.js';
+
+const EVENT_NS_FIELDS = ['time_ns', 'process_start_ns', 'parent_start_ns'] as const;
+
+export function encodeBody(value: unknown): string {
+  return canonicalJson(value);
+}
+
+function reviveNs<T>(obj: Record<string, unknown>, fields: readonly string[]): T {
+  for (const f of fields) {
+    const v = obj[f];
+    if (typeof v === 'string') obj[f] = BigInt(v);
+  }
+  return obj as T;
+}
+
+export function decodeEvent(body: string): RuntimeEvent {
+  return reviveNs<RuntimeEvent>(JSON.parse(body) as Record<string, unknown>, EVENT_NS_FIELDS);
+}
+
+export function decodeScope(body: string): ToolCallScope {
+  const s = reviveNs<ToolCallScope>(JSON.parse(body) as Record<string, unknown>, ['started_at_ns', 'ended_at_ns']);
+  for (const p of s.pids) if (typeof p.start_ns === 'string') p.start_ns = BigInt(p.start_ns);
+  return s;
+}
+
+export function decodeDecision(body: string): PolicyDecision {
+  return reviveNs<PolicyDecision>(JSON.parse(body) as Record<string, unknown>, ['time_ns']);
+}
+
+export function decodeRisk(body: string): RiskSignal {
+  return reviveNs<RiskSignal>(JSON.parse(body) as Record<string, unknown>, ['time_ns']);
+}
+
+export function decodeResponse(body: string): ResponseAction {
+  return reviveNs<ResponseAction>(JSON.parse(body) as Record<string, unknown>, ['time_ns', 'latency_ns']);
+}

@@ -1,0 +1,42 @@
+/** elf-exports: a file that defines SSL_write is a TLS target; one that only imports it is not. */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TLS_FUNCTIONS, elfDefinedFunctions, isLibsslPath } from '../../src/sensor/index.js';
+
+describe('elfDefinedFunctions', () => {
+  let dir: string;
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'agentprov-elf-'));
+    writeFileSync(join(dir, 'fake-ssl.c'), 'int SSL_write(void *s, const void *b, int n) { return n; }\nint SSL_read(void *s, void *b, int n) { return 0; }\n');
+    writeFileSync(join(dir, 'user.c'), 'int SSL_write(void *s, const void *b, int n);\nint main(void) { return SSL_write(0, 0, 0); }\n');
+    execFileSync('cc', ['-shared', '-fPIC', '-o', join(dir, 'libfakessl.so'), join(dir, 'fake-ssl.c')]);
+    execFileSync('cc', ['-o', join(dir, 'user'), join(dir, 'user.c'), `-L${dir}`, '-lfakessl']);
+    execFileSync('cc', ['-rdynamic', '-o', join(dir, 'static-user'), join(dir, 'user.c'), join(dir, 'fake-ssl.c')]);
+    writeFileSync(join(dir, 'script.sh'), '#!/bin/sh\necho SSL_write\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds functions a shared library defines', () => {
+    expect([...elfDefinedFunctions(join(dir, 'libfakessl.so'), TLS_FUNCTIONS)].sort()).toEqual(['SSL_read', 'SSL_write']);
+  });
+
+  it('ignores a function an executable only imports, and finds one it links in and exports', () => {
+    expect(elfDefinedFunctions(join(dir, 'user'), TLS_FUNCTIONS).size).toBe(0);
+    expect([...elfDefinedFunctions(join(dir, 'static-user'), TLS_FUNCTIONS)]).toContain('SSL_write');
+  });
+
+  it('returns nothing for files that are not ELF or do not exist', () => {
+    expect(elfDefinedFunctions(join(dir, 'script.sh'), TLS_FUNCTIONS).size).toBe(0);
+    expect(elfDefinedFunctions(join(dir, 'missing'), TLS_FUNCTIONS).size).toBe(0);
+  });
+
+  it('recognises libssl file names', () => {
+    expect(isLibsslPath('/usr/lib/x86_64-linux-gnu/libssl.so.3')).toBe(true);
+    expect(isLibsslPath('/opt/x/libssl.so')).toBe(true);
+    expect(isLibsslPath('/usr/lib/libssl3.so')).toBe(false);
+    expect(isLibsslPath('/usr/lib/libcrypto.so.3')).toBe(false);
+  });
+});

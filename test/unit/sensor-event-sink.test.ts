@@ -1,0 +1,53 @@
+/** JsonlSink writes one parseable line per event, 64-bit times as decimal strings, with ISO time added. */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { RuntimeEventSchema, type RuntimeEventInput } from '../../src/model/index.js';
+import { JsonlSink, MemoryEventSink, eventToJsonLine } from '../../src/sensor/index.js';
+
+const ev: RuntimeEventInput = {
+  type: 'process_exec',
+  source: 'agentprov_ebpf',
+  host: 'h',
+  time_ns: 1_715_107_659_341_081_180n,
+  pid: 10,
+  argv: ['a', 'b c'],
+  process_start_ns: 9_007_199_254_740_993n,
+};
+
+describe('JsonlSink', () => {
+  it('appends lines that parse back to valid RuntimeEvents', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentprov-jsonl-'));
+    try {
+      const file = join(dir, 'out.jsonl');
+      const sink = new JsonlSink(file);
+      sink.processBatch([ev, { ...ev, pid: 11 }]);
+      sink.processBatch([]);
+      sink.close();
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+      expect(lines).toHaveLength(2);
+      const first = JSON.parse(lines[0]!) as Record<string, unknown>;
+      expect(first['time_ns']).toBe('1715107659341081180');
+      expect(first['process_start_ns']).toBe('9007199254740993');
+      expect(first['time']).toBe('2024-05-07T18:47:39.341081180Z');
+      const parsed = RuntimeEventSchema.parse(first);
+      expect(parsed.time_ns).toBe(ev.time_ns);
+      expect(sink.lines).toBe(2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('keeps an explicit time and serialises in one line', () => {
+    expect(eventToJsonLine({ ...ev, time: 'x' })).not.toContain('\n');
+    expect(JSON.parse(eventToJsonLine({ ...ev, time: 'x' })).time).toBe('x');
+  });
+
+  it('MemoryEventSink keeps batches in order', () => {
+    const m = new MemoryEventSink();
+    m.processBatch([ev]);
+    m.processBatch([{ ...ev, pid: 2 }]);
+    expect(m.events.map((e) => e.pid)).toEqual([10, 2]);
+  });
+});
