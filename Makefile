@@ -1,8 +1,10 @@
 # agentprov: every target works as root on a fresh Debian machine (node 20+, npm, make, g++ present).
 SHELL := /bin/bash
 .DEFAULT_GOAL := build
-APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config curl openssl iproute2 util-linux procps
+APT_PACKAGES := clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool pkg-config gcc make python3 curl openssl iproute2 util-linux procps
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+# node-gyp builds against the headers of the node that runs it; never download them (no network here).
+NODEDIR ?= $(shell d=$$(dirname $$(dirname $$(command -v node))); [ -f $$d/include/node/node.h ] && echo $$d || echo /usr)
 
 .PHONY: setup deps apt build build-ts build-bpf build-native test test-unit test-kernel bench demo clean
 
@@ -21,10 +23,10 @@ build-ts: deps
 	tsc -p tsconfig.json
 
 build-bpf:
-	@if [ -f bpf/Makefile ]; then $(MAKE) -C bpf; else echo "build-bpf: no bpf/Makefile yet"; fi
+	$(MAKE) -C bpf
 
-build-native: build-bpf
-	@if [ -f native/binding.gyp ]; then cd native && node-gyp rebuild --silent; else echo "build-native: no native/ addon yet"; fi
+build-native: build-bpf deps
+	cd native && node-gyp rebuild --nodedir=$(NODEDIR) --silent
 
 ## test: what CI runs (.ci/run). Sets up a fresh machine, then runs every vitest project.
 test: setup
@@ -38,6 +40,7 @@ test-kernel: build
 
 ## bench: benchmarks (ratios against a baseline measured in the same run); never part of `make test`.
 bench: setup
+	@bash scripts/install-apt.sh bpftrace
 	@bash scripts/bench.sh
 
 ## demo: records a scripted scenario into ./.agentprov-demo and prints the timeline and the risks

@@ -12,7 +12,7 @@ export function dataDirOf(cmd: Command, io: CliIo): string {
 
 /** Opens the store; queries pass mustExist so they never create an empty store by accident. */
 export function openStore(cmd: Command, io: CliIo, mustExist = false): EvidenceStore {
-  return new EvidenceStore(dataDirOf(cmd, io), { mustExist });
+  return new EvidenceStore(dataDirOf(cmd, io), { mustExist, env: io.env, now: io.now });
 }
 
 export async function withStore<T>(

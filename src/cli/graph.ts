@@ -3,7 +3,8 @@ import type { Command } from 'commander';
 import { InputError, NotFoundError } from '../errors.js';
 import { explain } from '../graph/index.js';
 import { edgesOfRun, nodesOfRun } from '../store/index.js';
-import { verifyRun } from '../service/verify-run.js';
+import { verifyRunWithLedger } from '../service/ledger-run-verify.js';
+import { findPinnedKey } from '../service/ledger-keys.js';
 import { withStore } from './common.js';
 import { printJson } from './io.js';
 import type { CommandContext } from './program.js';
@@ -57,11 +58,12 @@ export function registerGraph({ io, state, program }: CommandContext): void {
     .command('verify')
     .description('recompute every content address of a run; exit 6 naming the first bad object')
     .requiredOption('--run <id>', 'run id')
+    .option('--pub <file|hex>', "public key the ledger must be signed by (default: the data dir's keys/ledger.ed25519.pub)")
     .option('--json', 'JSON result agentprov.graph-verify/v1')
-    .action(async function (this: Command, o: { run: string; json?: boolean }) {
+    .action(async function (this: Command, o: { run: string; pub?: string; json?: boolean }) {
       const v = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return verifyRun(store.db, o.run);
+        return verifyRunWithLedger(store.db, o.run, findPinnedKey(o.pub, store.dataDir));
       });
       if (!v.ok) state.exitCode = 6;
       if (o.json) {
@@ -69,9 +71,10 @@ export function registerGraph({ io, state, program }: CommandContext): void {
       }
       if (v.ok) {
         io.stdout.write(`verified run ${o.run}: ${v.checked_nodes} nodes, ${v.checked_edges} edges, ${v.checked_rows} rows: ok\n`);
+        io.stdout.write(`  ledger: ${v.ledger.entries} entries, ${v.ledger.rows_checked} rows of the run, signed by ${v.ledger.pinned_key.fingerprint} (${v.ledger.pinned_key.source})\n`);
         return;
       }
-      io.stdout.write(`run ${o.run} FAILED verification: ${v.problems.length} problems\n`);
+      io.stdout.write(`run ${o.run} FAILED verification: ${v.problems.length} problems${v.first_bad_seq !== null ? `, first bad ledger seq ${v.first_bad_seq}` : ''}\n`);
       for (const p of v.problems.slice(0, 20)) {
         io.stdout.write(`  ${p.kind} ${p.hash}: ${p.problem}${p.detail ? ` (${p.detail})` : ''}\n`);
       }

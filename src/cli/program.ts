@@ -4,7 +4,16 @@ import type { CliIo } from './io.js';
 import { registerTelemetry } from './telemetry.js';
 import { registerQueries } from './queries.js';
 import { registerGraph } from './graph.js';
+import { registerGraphFiles } from './graph-files.js';
+import { registerRecord } from './record.js';
 import { registerPolicy } from './policy.js';
+import { registerRespond } from './respond.js';
+import { registerApprovals } from './approvals.js';
+import { registerGate } from './gate.js';
+import { registerAgents } from './agents.js';
+import { registerLedger } from './ledger.js';
+import { registerKeys } from './keys.js';
+import { registerForensics } from './forensics.js';
 
 export interface CliState {
   exitCode: number;
@@ -24,7 +33,16 @@ export function buildProgram(io: CliIo, state: CliState): Command {
   registerTelemetry(ctx);
   registerQueries(ctx);
   registerGraph(ctx);
+  registerGraphFiles(ctx);
+  registerRecord(ctx);
   registerPolicy(ctx);
+  registerRespond(ctx);
+  registerApprovals(ctx);
+  registerGate(ctx);
+  registerAgents(ctx);
+  registerLedger(ctx);
+  registerKeys(ctx);
+  registerForensics(ctx);
   // Subcommands inherit the root's output and exit handling.
   const propagate = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -3,13 +3,14 @@ import { Correlator } from '../correlate/index.js';
 import { contentHash, deriveRunGraph } from '../graph/index.js';
 import type { Correlation, RuntimeEvent, ToolCallScope } from '../model/index.js';
 import {
+  combineMatches,
   evaluateWithSequences,
   SequenceTracker,
   type CompiledPolicy,
   type EvalAncestor,
   type EvalContext,
 } from '../policy/index.js';
-import type { EventVerdict, EvidenceSink, Responder } from './ports.js';
+import type { AgentDirectory, EventVerdict, EvidenceSink, IntentCheck, Responder } from './ports.js';
 import { buildDecision, buildRisks, ENFORCING_ACTIONS, unperformedResponse } from './verdict.js';
 
 export interface EngineOptions {
@@ -21,6 +22,10 @@ export interface EngineOptions {
   /** Why decisions are not carried out when there is no responder (e.g. "ingested after the fact"). */
   noResponderReason?: string;
   workspace?: string;
+  /** Declared intent (gate records): undeclared behaviour becomes a rule match of its own. */
+  intent?: IntentCheck;
+  /** Registered agents: their owner and autonomy level for policy matching. */
+  agents?: AgentDirectory;
 }
 
 export interface BatchStats {
@@ -137,7 +142,9 @@ export class EvidenceEngine {
   #judge(event: RuntimeEvent, correlation: Correlation): EventVerdict {
     const scope = correlation.binding_id ? (this.#scopes.get(correlation.binding_id) ?? null) : null;
     if (correlation.run_id) this.#dirtyRuns.add(correlation.run_id);
-    const evaluation = evaluateWithSequences(this.#opts.policy, event, this.#context(event, scope), this.#sequences);
+    let evaluation = evaluateWithSequences(this.#opts.policy, event, this.#context(event, scope), this.#sequences);
+    const undeclared = scope && this.#opts.intent ? this.#opts.intent.check(event, scope) : null;
+    if (undeclared !== null && undeclared.length > 0) evaluation = combineMatches(this.#opts.policy, [...evaluation.matches, ...undeclared]);
     const decision = buildDecision(event, correlation, evaluation, this.#opts.policy.hash);
     if (!decision) return { event_id: event.event_id!, correlation, decision: null, risks: [], responses: [] };
     const risks = buildRisks(decision, correlation);
@@ -169,6 +176,7 @@ export class EvidenceEngine {
         if (p) ancestry.push({ pid: p.pid, exe: p.exe, comm: p.comm, ...(p.argv ? { argv: p.argv } : {}) });
       }
     }
+    const agent = scope?.agent_id ? (this.#opts.agents?.lookup(scope.agent_id) ?? null) : null;
     return {
       scope: scope
         ? {
@@ -176,6 +184,8 @@ export class EvidenceEngine {
             tool_call_id: scope.tool_call_id,
             tool_name: scope.tool_name ?? null,
             agent_id: scope.agent_id ?? null,
+            owner: scope.owner ?? agent?.owner ?? null,
+            autonomy: agent?.autonomy ?? null,
           }
         : null,
       ancestry,

@@ -6,6 +6,7 @@ import type {
   PolicyDecision,
   ResponseAction,
   RiskSignal,
+  RuleMatch,
   RuntimeEvent,
   ToolCallScope,
 } from '../model/index.js';
@@ -56,4 +57,18 @@ export interface ResponseRequest {
   correlation: Correlation;
   scope: ToolCallScope | null;
   now: bigint;
+}
+
+/**
+ * What tool calls declared before running (pre-execution gate records). Behaviour the declaration does not
+ * cover comes back as rule matches, judged together with the policy's: a process doing what its tool call
+ * did not declare is a risk signal of its own.
+ */
+export interface IntentCheck {
+  check(event: RuntimeEvent, scope: ToolCallScope): RuleMatch[];
+}
+
+/** Registered agents, so policies can match on an agent's owner and autonomy level. */
+export interface AgentDirectory {
+  lookup(agentId: string): { owner: string; autonomy: string } | null;
 }

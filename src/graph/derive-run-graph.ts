@@ -151,7 +151,11 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
     const dn = a.decision_id !== null ? decisionNodes.get(a.decision_id) : undefined;
     const risks = a.decision_id !== null ? (risksOfDecision.get(a.decision_id) ?? []) : [];
     const ev = a.event_id !== null ? eventNodes.get(a.event_id) : undefined;
-    const targets = risks.length > 0 ? risks : dn ? [dn] : [];
+    // A manual response (agentprov respond, an approval step) has no decision or event: it answers its tool
+    // call, or the run itself, so it still hangs in the run's DAG instead of floating free.
+    const tc = a.tool_call_id !== null ? toolCalls.get(a.tool_call_id) : undefined;
+    const manual = dn === undefined && ev === undefined ? (tc ?? runNode) : undefined;
+    const targets = risks.length > 0 ? risks : dn ? [dn] : manual ? [manual] : [];
     const parents = targets.length > 0 ? targets.map((t) => t.hash) : ev ? [ev.hash] : [];
     const n = add('response_action', `response:${a.response_id}`, { response: a }, parents);
     for (const t of targets) link('response_to', n, t);

@@ -43,7 +43,8 @@ const EDGE_ENDS: Record<EdgeName, [NodeKind[], NodeKind[]]> = {
   event_connected: [['runtime_event'], ['endpoint']],
   decision_on: [['policy_decision'], ['runtime_event']],
   risk_from: [['risk_signal'], ['policy_decision']],
-  response_to: [['response_action'], ['risk_signal', 'policy_decision']],
+  // a manual response (no decision) answers its tool call, or the run
+  response_to: [['response_action'], ['risk_signal', 'policy_decision', 'tool_call', 'run']],
 };
 
 export function verifyGraph(nodes: readonly DagNode[], edges: readonly DagEdge[]): GraphVerification {

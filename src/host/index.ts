@@ -9,3 +9,6 @@ export * from './cgroup-path.js';
 export * from './proc.js';
 export * from './proc-fd.js';
 export * from './proc-net.js';
+export * from './capabilities.js';
+export * from './cgroup-find.js';
+export * from './actuate.js';

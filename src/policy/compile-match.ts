@@ -174,6 +174,14 @@ export function compileMatch(m: MatchSpec): CompiledMatch {
     const set = new Set(m.agent_id);
     add(1, (_e, c) => c.scope?.agent_id != null && set.has(c.scope.agent_id));
   }
+  if (m.agent_owner) {
+    const set = new Set(m.agent_owner);
+    add(1, (_e, c) => c.scope?.owner != null && set.has(c.scope.owner));
+  }
+  if (m.agent_autonomy) {
+    const set = new Set<string>(m.agent_autonomy);
+    add(1, (_e, c) => c.scope?.autonomy != null && set.has(c.scope.autonomy));
+  }
   if (m.open_flags_any) {
     const set = new Set<string>(m.open_flags_any);
     add(2, (e) => {

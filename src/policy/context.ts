@@ -7,6 +7,9 @@ export interface EvalScope {
   tool_name?: string | null;
   agent_id?: string | null;
   run_id?: string | null;
+  /** The agent's human owner and registered autonomy level, when known (agent_owner / agent_autonomy). */
+  owner?: string | null;
+  autonomy?: string | null;
 }
 
 export interface EvalAncestor {

@@ -140,6 +140,10 @@ export const MatchSchema = z.strictObject({
   tool_name: oneOrMany(nonEmpty).optional(),
   tool_name_not: oneOrMany(nonEmpty).optional(),
   agent_id: oneOrMany(nonEmpty).optional(),
+  /** The human owner of the agent (from its registration or the scope). */
+  agent_owner: oneOrMany(nonEmpty).optional(),
+  /** The agent's registered autonomy level. */
+  agent_autonomy: oneOrMany(enumOf(['recommend-only', 'act-with-approval', 'autonomous'], 'autonomy level')).optional(),
   container: z.boolean().optional(),
 });
 export type MatchSpec = z.output<typeof MatchSchema>;

@@ -1,7 +1,19 @@
-/** @module record: `agentprov record -- cmd` building blocks: /proc polling capture and workdir snapshots. */
+/** @module record: `agentprov record -- cmd` and the SDK's recorder: capture, cgroups, snapshots, live policy. */
 export * from './proc-poller.js';
 export * from './snapshot.js';
 export * from './snapshot-blob-store.js';
 export * from './snapshot-glob.js';
 export * from './snapshot-diff.js';
 export * from './snapshot-unified-diff.js';
+export * from './file-attribution.js';
+export * from './record-capture.js';
+export * from './record-cgroup.js';
+export * from './record-processes.js';
+export * from './record-responder.js';
+export * from './record-files.js';
+export * from './record-session.js';
+export * from './record-end.js';
+export * from './record-exit.js';
+export * from './record-summary.js';
+export * from './record-command.js';
+export * from './record-registry.js';

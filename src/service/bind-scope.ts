@@ -5,6 +5,7 @@ import { InputError } from '../errors.js';
 import type { EvidenceStore } from '../store/index.js';
 import type { LoadedPolicy } from './policy-files.js';
 import { nsToIso } from '../model/index.js';
+import { gateEngineOptions } from './gate-intent.js';
 
 export interface BindResult {
   scope: ToolCallScope;
@@ -35,6 +36,7 @@ export function bindScope(opts: {
     policy: loaded.policy,
     clock: opts.now,
     noResponderReason: 'telemetry was ingested after the fact: there is no live process to act on',
+    ...gateEngineOptions(store),
   });
   const { scope, stats } = engine.bind(parsed.data);
   engine.rebuildDirtyRuns();

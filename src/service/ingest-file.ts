@@ -13,6 +13,7 @@ import { addStats, emptyStats, EvidenceEngine, finalizeEvent, type BatchStats } 
 import type { EvidenceStore } from '../store/index.js';
 import type { LoadedPolicy } from './policy-files.js';
 import { nsToIso } from '../model/index.js';
+import { gateEngineOptions } from './gate-intent.js';
 
 export interface IngestFileResult {
   manifest: IngestManifest;
@@ -45,6 +46,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
     policy: loaded.policy,
     clock: opts.now,
     noResponderReason: 'telemetry was ingested after the fact: there is no live process to act on',
+    ...gateEngineOptions(store),
   });
   store.putPolicy({ policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files }, nsToIso(startedNs));
   const reader = readNumberedLines(opts.input);

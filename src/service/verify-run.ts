@@ -36,7 +36,7 @@ const ROW_SOURCES: Partial<Record<DagNode['kind'], { table: string; idColumn: st
 };
 
 export function verifyRun(db: Db, runId: string): RunVerification {
-  const nodes = nodesOfRun(db, runId);
+  const nodes = nodesOfRun(db, runId, { raw: true }); // stored bodies: a redaction only masks what queries show
   const edges = edgesOfRun(db, runId);
   const result = verifyGraph(nodes, edges);
   const problems: VerifyProblem[] = result.problems.map((p) => ({ ...p }));
@@ -47,9 +47,12 @@ export function verifyRun(db: Db, runId: string): RunVerification {
     const copy = node.body[src.field] as Record<string, unknown> | undefined;
     const id = copy?.[src.idColumn];
     if (typeof id !== 'string') continue;
-    const row = db.prepare(`SELECT body FROM ${src.table} WHERE ${src.idColumn} = ?`).get(id) as { body: string } | undefined;
+    // Versioned tables (migration 002) keep older versions: compare with the current one; a tombstone is gone.
+    const row = db.prepare(`SELECT * FROM ${src.table} WHERE ${src.idColumn} = ? ORDER BY ledger_seq DESC LIMIT 1`).get(id) as
+      | { body: string; tombstone?: number }
+      | undefined;
     checkedRows++;
-    if (!row) {
+    if (!row || row.tombstone === 1) {
       problems.push({ hash: node.hash, kind: node.kind, problem: 'row_missing', detail: `${src.table} ${id} is gone` });
     } else if (canonicalJson(JSON.parse(row.body)) !== canonicalJson(copy)) {
       problems.push({ hash: node.hash, kind: node.kind, problem: 'row_changed', detail: `${src.table} ${id} differs from the DAG` });

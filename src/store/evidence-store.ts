@@ -1,7 +1,9 @@
-/** @module store/evidence-store: the SQLite evidence store: batched writes, one transaction per batch. */
+/**
+ * @module store/evidence-store: the SQLite evidence store: batched writes, one transaction per batch, and a
+ * ledger entry per write in that same transaction (one signed head per commit).
+ */
 import type Database from 'better-sqlite3';
 import type {
-  Correlation,
   DagEdge,
   DagNode,
   IngestManifest,
@@ -11,211 +13,298 @@ import type {
   RuntimeEvent,
   ToolCallScope,
 } from '../model/index.js';
+import type { Ed25519KeyPair, SignedAnchor } from '../ledger/index.js';
 import type { EventVerdict, EvidenceSink, RunEvidence } from '../engine/index.js';
 import { openDatabase, type Db } from './open-database.js';
-import { decodeEvent, encodeBody } from './codec.js';
+import { decodeEvent, encodeBody, encodeEvent } from './codec.js';
 import * as q from './queries.js';
+import { LedgerWriter } from './ledger-writer.js';
+import { resolveSigningKey } from './ledger-key.js';
+import { readMode, writeMode, type StoreMode } from './store-mode.js';
+import { currentRowSql, VersionedRows, type CurrentVersion } from './versioned-rows.js';
+import { RunGraphWriter } from './run-graph-writer.js';
+import { bodyHash, correlationHash, manifestHash, policyHash } from './row-objects.js';
+import { writeAnchor, writeRedaction, type Redaction, type RedactTarget } from './ledger-records.js';
+import { sha256Hex } from '../graph/index.js';
 
 type Stmt = Database.Statement;
+
+export interface EvidenceStoreOptions {
+  /** Queries read an existing store and never create an empty one. */
+  mustExist?: boolean;
+  /** Where AGENTPROV_LEDGER_KEY / AGENTPROV_LEDGER_KEY_FILE are read (default process.env). */
+  env?: NodeJS.ProcessEnv;
+  /** A secret key file that signs the ledger instead of the data dir's own key. */
+  keyFile?: string;
+  /** Wall clock in ns (ledger entry times and head signatures). */
+  now?: () => bigint;
+}
 
 export class EvidenceStore implements EvidenceSink {
   readonly db: Db;
   readonly dataDir: string;
+  readonly ledger: LedgerWriter;
+  #mode: StoreMode;
   #insertEvent: Stmt;
-  #upsertCorrelation: Stmt;
-  #deleteDecisionsOf: Stmt;
-  #deleteRisksOf: Stmt;
-  #deleteResponsesOf: Stmt;
-  #insertDecision: Stmt;
-  #insertRisk: Stmt;
-  #insertResponse: Stmt;
+  #insertBatch: Stmt;
+  #insertPolicy: Stmt;
+  #scopes: VersionedRows;
+  #correlations: VersionedRows;
+  #decisions: VersionedRows;
+  #risks: VersionedRows;
+  #responses: VersionedRows;
+  #currentOfEvent: { decisions: Stmt; risks: Stmt; responses: Stmt };
+  #graphs: RunGraphWriter;
+  /** Events inserted in the running transaction: they have no verdict rows yet, so nothing to look up. */
+  #fresh = new Set<string>();
 
-  constructor(dataDir: string, opts: { mustExist?: boolean } = {}) {
+  constructor(dataDir: string, opts: EvidenceStoreOptions = {}) {
     this.dataDir = dataDir;
     this.db = openDatabase(dataDir, opts);
     const db = this.db;
+    this.#mode = readMode(db);
+    this.ledger = new LedgerWriter(db, {
+      key: () => resolveSigningKey({ dataDir, ...(opts.env ? { env: opts.env } : {}), ...(opts.keyFile ? { keyFile: opts.keyFile } : {}) }),
+      now: opts.now ?? (() => BigInt(Date.now()) * 1_000_000n),
+    });
     this.#insertEvent = db.prepare(
       `INSERT OR IGNORE INTO events (event_id, time_ns, type, source, pid, ppid, process_start_ns, cgroup_id,
-         container_id, batch_id, body) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
+         container_id, batch_id, body, ledger_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
-    this.#upsertCorrelation = db.prepare(
-      `INSERT INTO correlations (event_id, binding_id, run_id, tool_call_id, tier, confidence, keys_matched, reason)
-       VALUES (?,?,?,?,?,?,?,?)
-       ON CONFLICT(event_id) DO UPDATE SET binding_id=excluded.binding_id, run_id=excluded.run_id,
-         tool_call_id=excluded.tool_call_id, tier=excluded.tier, confidence=excluded.confidence,
-         keys_matched=excluded.keys_matched, reason=excluded.reason`,
+    this.#insertBatch = db.prepare(
+      `INSERT OR IGNORE INTO ingest_batches (batch_id, source_file, format, input_sha256, lines, accepted,
+         duplicates, rejected, rejected_lines, started_at, finished_at, ledger_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
-    this.#deleteRisksOf = db.prepare('DELETE FROM risks WHERE event_id = ?');
-    this.#deleteResponsesOf = db.prepare(`DELETE FROM responses WHERE event_id = ? AND result IN ('planned','skipped')`);
-    this.#deleteDecisionsOf = db.prepare('DELETE FROM decisions WHERE event_id = ?');
-    this.#insertDecision = db.prepare(
-      `INSERT OR REPLACE INTO decisions (decision_id, event_id, run_id, tool_call_id, action, would_action, policy_hash,
-         time_ns, body) VALUES (?,?,?,?,?,?,?,?,?)`,
+    this.#insertPolicy = db.prepare(
+      'INSERT OR IGNORE INTO policies (policy_hash, name, files, loaded_at, ledger_seq) VALUES (?,?,?,?,?)',
     );
-    this.#insertRisk = db.prepare(
-      `INSERT OR REPLACE INTO risks (risk_id, decision_id, event_id, run_id, tool_call_id, rule_id, severity, score,
-         time_ns, body) VALUES (?,?,?,?,?,?,?,?,?,?)`,
-    );
-    this.#insertResponse = db.prepare(
-      `INSERT OR REPLACE INTO responses (response_id, decision_id, event_id, run_id, tool_call_id, action, result,
-         time_ns, body) VALUES (?,?,?,?,?,?,?,?,?)`,
-    );
+    const L = this.ledger;
+    this.#scopes = new VersionedRows(db, L, 'scopes', [
+      'binding_id', 'run_id', 'session_id', 'attempt_id', 'tool_call_id', 'tool_name', 'started_at_ns', 'ended_at_ns', 'body',
+    ]);
+    this.#correlations = new VersionedRows(db, L, 'correlations', [
+      'event_id', 'binding_id', 'run_id', 'tool_call_id', 'tier', 'confidence', 'keys_matched', 'reason',
+    ]);
+    this.#decisions = new VersionedRows(db, L, 'decisions', [
+      'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'would_action', 'policy_hash', 'time_ns', 'body',
+    ]);
+    this.#risks = new VersionedRows(db, L, 'risks', [
+      'risk_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'rule_id', 'severity', 'score', 'time_ns', 'body',
+    ]);
+    this.#responses = new VersionedRows(db, L, 'responses', [
+      'response_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'result', 'time_ns', 'body',
+    ]);
+    const ofEvent = (table: 'decisions' | 'risks' | 'responses', id: string, extra = '') =>
+      db.prepare(
+        `SELECT t.${id} AS id, t.ledger_seq AS ledger_seq, t.tombstone AS tombstone, l.object_hash AS object_hash
+         FROM ${table} t LEFT JOIN ledger l ON l.seq = t.ledger_seq
+         WHERE t.event_id = ? AND ${currentRowSql(table, 't')}${extra}`,
+      );
+    this.#currentOfEvent = {
+      decisions: ofEvent('decisions', 'decision_id'),
+      risks: ofEvent('risks', 'risk_id'),
+      // Only what the engine planned or skipped is re-derived; a response a responder carried out stays.
+      responses: ofEvent('responses', 'response_id', ` AND t.result IN ('planned','skipped')`),
+    };
+    this.#graphs = new RunGraphWriter(db, L);
+  }
+
+  get mode(): StoreMode {
+    return this.#mode;
   }
 
   close(): void {
     if (this.db.open) this.db.close();
   }
 
+  /**
+   * One write transaction (BEGIN IMMEDIATE: the ledger head is read under the write lock) whose ledger
+   * entries are signed once, inside it, just before it commits. Nested calls join the outer one.
+   */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)();
+    if (this.ledger.active) return fn();
+    const session = (): T => {
+      this.ledger.begin();
+      try {
+        const result = fn();
+        this.ledger.commit();
+        return result;
+      } finally {
+        this.ledger.end();
+        this.#fresh.clear();
+      }
+    };
+    // Inside a transaction someone else opened on this connection: sign within it, it commits for us.
+    if (this.db.inTransaction) return session();
+    return this.db.transaction(session).immediate();
+  }
+
+  /** Sets the storage mode (`agentprov init --mode`); ledgered. Returns false if it was already set. */
+  setMode(mode: StoreMode): boolean {
+    return this.transaction(() => {
+      const changed = writeMode(this.db, mode);
+      if (changed) this.ledger.append(`mode:${mode}`, sha256Hex(`{"mode":${JSON.stringify(mode)}}`));
+      this.#mode = mode;
+      return changed;
+    });
   }
 
   /** Inserts events that are not stored yet (ids are content addresses); returns the ones that were new. */
   insertEvents(events: RuntimeEvent[], batchId: string | null): RuntimeEvent[] {
-    const fresh: RuntimeEvent[] = [];
-    for (const e of events) {
-      const info = this.#insertEvent.run(
-        e.event_id,
-        e.time_ns,
-        e.type,
-        e.source,
-        e.pid ?? null,
-        e.ppid ?? null,
-        e.process_start_ns ?? null,
-        e.cgroup_id ?? null,
-        e.container_id ?? null,
-        batchId,
-        encodeBody(e),
-      );
-      if (info.changes > 0) fresh.push(e);
-    }
-    return fresh;
+    return this.transaction(() => {
+      const fresh: RuntimeEvent[] = [];
+      for (const e of events) {
+        const body = encodeEvent(e);
+        const seq = this.ledger.nextSeq;
+        const info = this.#insertEvent.run(
+          e.event_id,
+          e.time_ns,
+          e.type,
+          e.source,
+          e.pid ?? null,
+          e.ppid ?? null,
+          e.process_start_ns ?? null,
+          e.cgroup_id ?? null,
+          e.container_id ?? null,
+          batchId,
+          body,
+          seq,
+        );
+        if (info.changes > 0) {
+          this.ledger.append('put:events', bodyHash(body));
+          this.#fresh.add(e.event_id!);
+          fresh.push(e);
+        }
+      }
+      return fresh;
+    });
   }
 
-  /** Writes (or replaces) the correlation, decision, risks and planned responses of each event. */
+  /** Writes the correlation, decision, risks and planned responses of each event (new versions where changed). */
   putVerdicts(verdicts: EventVerdict[]): void {
-    for (const v of verdicts) {
-      const c = v.correlation;
-      this.#upsertCorrelation.run(
-        c.event_id,
-        c.binding_id,
-        c.run_id,
-        c.tool_call_id,
-        c.tier,
-        c.confidence,
-        JSON.stringify(c.keys_matched),
-        c.reason,
-      );
-      this.#deleteRisksOf.run(v.event_id);
-      this.#deleteResponsesOf.run(v.event_id);
-      this.#deleteDecisionsOf.run(v.event_id);
-      if (v.decision) this.putDecision(v.decision, c.run_id);
-      for (const r of v.risks) this.putRisk(r);
-      for (const r of v.responses) this.putResponse(r);
+    this.transaction(() => {
+      for (const v of verdicts) {
+        const c = v.correlation;
+        const fresh = this.#fresh.delete(v.event_id); // only the first verdict of a new event can skip the lookups
+        this.#correlations.put(
+          [c.event_id, c.binding_id, c.run_id, c.tool_call_id, c.tier, c.confidence, JSON.stringify(c.keys_matched), c.reason],
+          correlationHash(c),
+          this.#mode,
+          fresh,
+        );
+        if (!fresh) this.#retireStale(v);
+        if (v.decision) this.#putDecision(v.decision, c.run_id, fresh);
+        for (const r of v.risks) this.#putRisk(r, fresh);
+        for (const r of v.responses) this.#putResponse(r, fresh);
+      }
+    });
+  }
+
+  /** Removes (mutable) or tombstones (revisioned, sealed) the verdict rows a re-evaluation no longer gives. */
+  #retireStale(v: EventVerdict): void {
+    const keep = new Set<string>([
+      ...(v.decision ? [v.decision.decision_id] : []),
+      ...v.risks.map((r) => r.risk_id),
+      ...v.responses.map((r) => r.response_id),
+    ]);
+    const sets: [VersionedRows, Stmt][] = [
+      [this.#risks, this.#currentOfEvent.risks],
+      [this.#responses, this.#currentOfEvent.responses],
+      [this.#decisions, this.#currentOfEvent.decisions],
+    ];
+    this.ledger.flush();
+    for (const [rows, stmt] of sets) {
+      for (const cur of stmt.all(v.event_id) as CurrentVersion[]) if (!keep.has(cur.id)) rows.remove(cur, this.#mode);
     }
   }
 
   putDecision(d: PolicyDecision, runId: string | null): void {
-    this.#insertDecision.run(
-      d.decision_id,
-      d.event_id,
-      runId,
-      d.tool_call_id,
-      d.action,
-      d.would_action,
-      d.policy_hash,
-      d.time_ns,
-      encodeBody(d),
-    );
+    this.transaction(() => this.#putDecision(d, runId, false));
+  }
+
+  #putDecision(d: PolicyDecision, runId: string | null, fresh: boolean): void {
+    const body = encodeBody(d);
+    const values = [d.decision_id, d.event_id, runId, d.tool_call_id, d.action, d.would_action, d.policy_hash, d.time_ns, body];
+    this.#decisions.put(values, bodyHash(body), this.#mode, fresh);
   }
 
   putRisk(r: RiskSignal): void {
-    this.#insertRisk.run(
-      r.risk_id,
-      r.decision_id,
-      r.event_id,
-      r.run_id,
-      r.tool_call_id,
-      r.rule_id,
-      r.severity,
-      r.score,
-      r.time_ns,
-      encodeBody(r),
-    );
+    this.transaction(() => this.#putRisk(r, false));
+  }
+
+  #putRisk(r: RiskSignal, fresh: boolean): void {
+    const body = encodeBody(r);
+    const values = [r.risk_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.rule_id, r.severity, r.score, r.time_ns, body];
+    this.#risks.put(values, bodyHash(body), this.#mode, fresh);
   }
 
   putResponse(r: ResponseAction): void {
-    this.#insertResponse.run(
-      r.response_id,
-      r.decision_id,
-      r.event_id,
-      r.run_id,
-      r.tool_call_id,
-      r.action,
-      r.result,
-      r.time_ns,
-      encodeBody(r),
-    );
+    this.transaction(() => this.#putResponse(r, false));
+  }
+
+  #putResponse(r: ResponseAction, fresh: boolean): void {
+    const body = encodeBody(r);
+    const values = [r.response_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.action, r.result, r.time_ns, body];
+    this.#responses.put(values, bodyHash(body), this.#mode, fresh);
   }
 
   putScope(s: ToolCallScope & { binding_id: string }): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO scopes (binding_id, run_id, session_id, attempt_id, tool_call_id, tool_name,
-           started_at_ns, ended_at_ns, body) VALUES (?,?,?,?,?,?,?,?,?)`,
-      )
-      .run(
-        s.binding_id,
-        s.run_id,
-        s.session_id,
-        s.attempt_id,
-        s.tool_call_id,
-        s.tool_name ?? null,
-        s.started_at_ns,
-        s.ended_at_ns ?? null,
-        encodeBody(s),
-      );
+    this.transaction(() => {
+      const body = encodeBody(s);
+      const values = [
+        s.binding_id, s.run_id, s.session_id, s.attempt_id, s.tool_call_id, s.tool_name ?? null, s.started_at_ns,
+        s.ended_at_ns ?? null, body,
+      ];
+      this.#scopes.put(values, bodyHash(body), this.#mode);
+    });
   }
 
+  /** Manifests and policies are written once (ids are unique per ingest / content addresses). */
   putManifest(m: IngestManifest): void {
-    this.db
-      .prepare(
-        `INSERT OR REPLACE INTO ingest_batches (batch_id, source_file, format, input_sha256, lines, accepted,
-           duplicates, rejected, rejected_lines, started_at, finished_at) VALUES (?,?,?,?,?,?,?,?,?,?,?)`,
-      )
-      .run(
-        m.batch_id,
-        m.source_file,
-        m.format,
-        m.input_sha256,
-        m.lines,
-        m.accepted,
-        m.duplicates,
-        m.rejected,
-        JSON.stringify(m.rejected_lines),
-        m.started_at,
-        m.finished_at,
+    this.transaction(() => {
+      const seq = this.ledger.nextSeq;
+      const info = this.#insertBatch.run(
+        m.batch_id, m.source_file, m.format, m.input_sha256, m.lines, m.accepted, m.duplicates, m.rejected,
+        JSON.stringify(m.rejected_lines), m.started_at, m.finished_at, seq,
       );
+      if (info.changes > 0) this.ledger.append('put:ingest_batches', manifestHash(m));
+    });
   }
 
   putPolicy(p: { policy_hash: string; name: string; files: { file: string; sha256: string }[] }, now: string): void {
-    this.db
-      .prepare('INSERT OR IGNORE INTO policies (policy_hash, name, files, loaded_at) VALUES (?,?,?,?)')
-      .run(p.policy_hash, p.name, JSON.stringify(p.files), now);
+    this.transaction(() => {
+      const seq = this.ledger.nextSeq;
+      const info = this.#insertPolicy.run(p.policy_hash, p.name, JSON.stringify(p.files), now, seq);
+      if (info.changes > 0) this.ledger.append('put:policies', policyHash({ ...p, loaded_at: now }));
+    });
   }
 
-  /** Replaces the stored derivation of a run's DAG with a new one (the DAG is re-derived as evidence grows). */
+  /** Stores a new derivation of a run's DAG (the DAG is re-derived as evidence grows); see RunGraphWriter. */
   replaceRunGraph(runId: string, nodes: DagNode[], edges: DagEdge[]): void {
-    this.db.prepare('DELETE FROM dag_edges WHERE run_id = ?').run(runId);
-    this.db.prepare('DELETE FROM dag_nodes WHERE run_id = ?').run(runId);
-    const n = this.db.prepare(
-      'INSERT OR IGNORE INTO dag_nodes (hash, kind, key, run_id, body, parents) VALUES (?,?,?,?,?,?)',
-    );
-    for (const node of nodes) {
-      n.run(node.hash, node.kind, node.key, runId, encodeBody(node.body), JSON.stringify(node.parents));
-    }
-    const e = this.db.prepare('INSERT OR IGNORE INTO dag_edges (hash, name, from_hash, to_hash, run_id) VALUES (?,?,?,?,?)');
-    for (const edge of edges) e.run(edge.hash, edge.name, edge.from, edge.to, runId);
+    this.transaction(() => this.#graphs.write(runId, nodes, edges, this.#mode));
+  }
+
+  /** Soft forget: queries hide the event's content from now on; the row and the chain stay intact. */
+  redact(target: RedactTarget, reason: string): Redaction {
+    return this.transaction(() => writeRedaction(this.db, this.ledger, target, reason));
+  }
+
+  /** Records an anchor that was written or POSTed, so `ledger verify` re-checks it. */
+  recordAnchor(anchor: SignedAnchor, target: string): number {
+    return this.transaction(() => writeAnchor(this.db, this.ledger, anchor, target));
+  }
+
+  /**
+   * For writers of other tables (migrations 003+): records `objectHash` under `kind` (e.g.
+   * `put:approvals`) in the current transaction. Call it inside `store.transaction`.
+   */
+  appendLedger(kind: string, objectHash: string): number {
+    return this.transaction(() => this.ledger.append(kind, objectHash));
+  }
+
+  /** The key that signs this store's heads (resolved, and generated for the data dir, on first use). */
+  signingKey(): { pair: Ed25519KeyPair; source: string } {
+    return this.ledger.signingKey();
   }
 
   loadScopes(): ToolCallScope[] {
@@ -231,10 +320,11 @@ export class EvidenceStore implements EvidenceSink {
     for (const r of rows) yield decodeEvent(r.body);
   }
 
+  /** The engine re-derives from the stored content itself, redacted or not (redaction hides, never rewrites). */
   loadRunEvidence(runId: string): RunEvidence {
     return {
       scopes: q.listScopes(this.db, runId),
-      events: q.eventsOfRun(this.db, runId),
+      events: q.eventsOfRun(this.db, runId, { raw: true }),
       correlations: q.correlationsOfRun(this.db, runId),
       decisions: q.decisionsOfRun(this.db, runId),
       risks: q.risksOfRun(this.db, runId),

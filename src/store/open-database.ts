@@ -74,6 +74,10 @@ export function openDatabase(dataDir: string, opts: { mustExist?: boolean } = {}
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('busy_timeout = 5000');
+    // Ids are sha256 hex, so inserts land at random B-tree positions: a page cache far above SQLite's
+    // 2 MiB default keeps a million-event ingest from thrashing (measured: 5k -> see make bench).
+    db.pragma('cache_size = -262144');
+    db.pragma('temp_store = MEMORY');
     migrate(db);
   } catch (cause) {
     db.close();

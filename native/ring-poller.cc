@@ -1,0 +1,130 @@
+// ring-poller.cc: the ring-buffer thread. It never decodes a record: it
+// frames samples into batches and lets backpressure reach the kernel.
+#include "ring-poller.h"
+
+#include <bpf/libbpf.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+namespace agentprov {
+
+namespace {
+// Returned by the sample callback when the batch is full: libbpf stops
+// consuming (keeping the rest in the ring) and poll returns this value.
+constexpr int kBatchFull = -EFBIG;
+// Records are submitted without a wakeup until the ring holds wakeup_bytes, so this timeout bounds how
+// late a quiet ring is read: it is the floor of containment latency (offending syscall -> response).
+constexpr int kPollMs = 2;
+}  // namespace
+
+// This function is called from the JavaScript thread (or with env == nullptr
+// when the queue is emptied after an abort, only to free the batch).
+void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batch) {
+  if (env == nullptr || callback.IsEmpty()) {
+    delete batch;
+    return;
+  }
+  if (batch == nullptr) {
+    callback.Call({env.Undefined()});
+    return;
+  }
+  // Zero-copy: the Buffer owns the vector and frees it when collected.
+  Napi::Buffer<uint8_t> buf = Napi::Buffer<uint8_t>::New(
+      env, batch->data(), batch->size(), [](Napi::Env, uint8_t*, Batch* b) { delete b; }, batch);
+  callback.Call({buf});
+  // A throwing callback is a bug in the decoder: surface it, do not lose it.
+  if (env.IsExceptionPending()) {
+    Napi::Error err = env.GetAndClearPendingException();
+    napi_fatal_exception(env, err.Value());
+  }
+}
+
+RingPoller::RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch)
+    : env_(env), ring_fd_(ring_fd) {
+  tsfn_ = BatchTsfn::New(env, on_batch, "agentprov-ring", kMaxQueue, 1, nullptr);
+}
+
+RingPoller::~RingPoller() { Stop(); }
+
+int RingPoller::Start() {
+  rb_ = ring_buffer__new(ring_fd_, OnSample, this, nullptr);
+  if (rb_ == nullptr) {
+    int err = -errno;
+    tsfn_.Abort();
+    stopped_ = true;
+    return err ? err : -EINVAL;
+  }
+  batch_.reserve(kMaxBatchBytes + 8192);
+  started_ = true;
+  thread_ = std::thread([this] { Run(); });
+  return 0;
+}
+
+void RingPoller::Stop() {
+  if (stopped_) return;
+  stopped_ = true;
+  stopping_.store(true);
+  // Abort first: if the thread is blocked in BlockingCall on a full queue
+  // that only this (JavaScript) thread drains, join would never return.
+  tsfn_.Abort();
+  if (started_ && thread_.joinable()) thread_.join();
+  if (rb_ != nullptr) {
+    ring_buffer__free(rb_);
+    rb_ = nullptr;
+  }
+}
+
+// This function is called from the poller thread, inside ring_buffer__poll.
+int RingPoller::OnSample(void* ctx, void* data, size_t len) {
+  auto* self = static_cast<RingPoller*>(ctx);
+  uint32_t frame = static_cast<uint32_t>(len);
+  size_t at = self->batch_.size();
+  self->batch_.resize(at + sizeof(frame) + len);
+  std::memcpy(self->batch_.data() + at, &frame, sizeof(frame));
+  std::memcpy(self->batch_.data() + at + sizeof(frame), data, len);
+  return self->batch_.size() >= kMaxBatchBytes ? kBatchFull : 0;
+}
+
+// This function is called from the poller thread. Returns false when the
+// queue is closing and the thread should end.
+bool RingPoller::Deliver(Batch* batch) {
+  napi_status status = tsfn_.BlockingCall(batch);
+  if (status != napi_ok) {
+    delete batch;
+    return false;
+  }
+  return true;
+}
+
+// This function is called from the poller thread.
+void RingPoller::Run() {
+  while (!stopping_.load()) {
+    int n = ring_buffer__poll(rb_, kPollMs);
+    // Records submitted without a wakeup do not make epoll ready: drain them.
+    if (n >= 0 && !stopping_.load()) {
+      int m = ring_buffer__consume(rb_);
+      n = m < 0 ? m : n + m;
+    }
+    if (n < 0 && n != kBatchFull && n != -EINTR) {
+      // epoll failing is not expected; back off rather than spin.
+      poll_errors_.fetch_add(1);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    if (!batch_.empty()) {
+      auto* out = new Batch();
+      out->reserve(kMaxBatchBytes + 8192);
+      out->swap(batch_);
+      if (!Deliver(out)) return;
+    }
+    // A flush is answered only once the ring has been read to empty.
+    if (n != kBatchFull && flush_requested_.exchange(false)) {
+      if (!Deliver(nullptr)) return;
+    }
+  }
+  // The TSFN is released by Stop() (Abort) only: one owner, so it cannot be
+  // finalized under a thread that still uses it.
+}
+
+}  // namespace agentprov

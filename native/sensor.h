@@ -1,0 +1,55 @@
+// sensor.h: the libbpf lifecycle of one loaded sensor, as a JS class.
+#pragma once
+
+#include <napi.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ring-poller.h"
+
+struct sensor_bpf;
+struct bpf_link;
+
+namespace agentprov {
+
+class Sensor : public Napi::ObjectWrap<Sensor> {
+ public:
+  static Napi::Function Define(Napi::Env env);
+
+  // This function is called from the JavaScript thread: open + load.
+  explicit Sensor(const Napi::CallbackInfo& info);
+  ~Sensor() override;
+
+ private:
+  // JS-callable; each is called from the JavaScript thread.
+  Napi::Value JS_start(const Napi::CallbackInfo& info);
+  Napi::Value JS_stop(const Napi::CallbackInfo& info);
+  Napi::Value JS_flush(const Napi::CallbackInfo& info);
+  Napi::Value JS_stats(const Napi::CallbackInfo& info);
+  Napi::Value JS_setTrackFlags(const Napi::CallbackInfo& info);
+  Napi::Value JS_updateCgroup(const Napi::CallbackInfo& info);
+  Napi::Value JS_updateTgid(const Napi::CallbackInfo& info);
+  Napi::Value JS_updateDenyV4(const Napi::CallbackInfo& info);
+  Napi::Value JS_updateDenyV6(const Napi::CallbackInfo& info);
+  Napi::Value JS_updateDenyExecPath(const Napi::CallbackInfo& info);
+  Napi::Value JS_updateDenyExecIno(const Napi::CallbackInfo& info);
+  Napi::Value JS_attachTls(const Napi::CallbackInfo& info);
+
+  void Stop();
+  sensor_bpf* Quiesce(std::vector<bpf_link*>* links);
+  static void CleanupHook(Sensor* self) { self->Stop(); }
+  bool CheckRunning(Napi::Env env, const char* op);
+  void RebuildCgroupBloom();
+
+  sensor_bpf* skel_ = nullptr;
+  bool enforce_ = false;
+  std::string cgroup_root_;
+  std::vector<bpf_link*> links_;
+  std::unique_ptr<RingPoller> poller_;
+  bool stopped_ = false;
+  Napi::Env::CleanupHook<void (*)(Sensor*), Sensor> cleanup_;
+};
+
+}  // namespace agentprov

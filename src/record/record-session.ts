@@ -1,0 +1,295 @@
+/**
+ * @module record/record-session: one recorder process: the store, the engine evaluating policy live, the
+ * capture (eBPF or /proc polling), the responder, and the tool calls it watches, each in its own cgroup leaf
+ * beneath its run's directory when cgroups are available. `agentprov record` and the SDK both drive it.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { contentHash } from '../graph/index.js';
+import { EvidenceEngine, finalizeEvent, type EventVerdict } from '../engine/index.js';
+import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } from '../model/index.js';
+import { nsToIso } from '../model/index.js';
+import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
+import { EvidenceStore } from '../store/index.js';
+import { loadPolicyFiles, type LoadedPolicy } from '../service/policy-files.js';
+import { startCapture, type CaptureMode, type LiveCapture } from './record-capture.js';
+import { createRunCgroup, createToolCallLeaf, probeRecordCgroups, type CgroupAvailability } from './record-cgroup.js';
+import { ObservedSink } from './observed-sink.js';
+import { killTree, ProcessBook } from './record-processes.js';
+import { ToolCallRegistry, type ActiveToolCall, type ToolCallSpec } from './record-registry.js';
+import { RecordResponder, type EnforcedAction } from './record-responder.js';
+import { FsBlobStore } from './snapshot-blob-store.js';
+import { snapshotOptionsFor, takeSnapshot } from './record-files.js';
+import { endToolCall, type EndResult, type ToolCallRecord } from './record-end.js';
+
+export interface RecordSessionOptions {
+  dataDir: string;
+  /** Policy files; none means the shipped default policy. */
+  policyFiles?: readonly string[];
+  /** Carry out deny, kill and quarantine on the tool call's cgroup (default: audit only, decisions recorded). */
+  enforce?: boolean;
+  capture?: CaptureMode;
+  /** $WORKSPACE for policy rules (writes outside it are flagged). */
+  workspace?: string;
+  /** Wall-clock ns since the epoch. */
+  now?: () => bigint;
+  onRisk?: (risk: RiskSignal) => void;
+  onResponse?: (response: ResponseAction) => void;
+  /** A kill or quarantine was carried out on a tool call. */
+  onEnforced?: (action: EnforcedAction, toolCall: ActiveToolCall) => void;
+  onError?: (err: unknown) => void;
+}
+
+export interface SpawnOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  stdio?: StdioOptions;
+}
+
+const systemNow = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
+
+export class RecordSession {
+  readonly store: EvidenceStore;
+  readonly capture: LiveCapture;
+  readonly cgroups: CgroupAvailability;
+  readonly loaded: LoadedPolicy;
+  readonly engine: EvidenceEngine;
+  readonly blobs: FsBlobStore;
+  readonly enforce: boolean;
+  readonly now: () => bigint;
+  readonly #opts: RecordSessionOptions;
+  readonly #batchId: string;
+  readonly #runDirs = new Map<string, CgroupLeaf>();
+  readonly #keptDirs = new Set<string>();
+  readonly #calls = new ToolCallRegistry();
+  readonly #seenRisks = new Set<string>();
+  readonly #seenResponses = new Set<string>();
+  #closed = false;
+  events = 0;
+
+  private constructor(opts: RecordSessionOptions, store: EvidenceStore, loaded: LoadedPolicy, cgroups: CgroupAvailability, capture: LiveCapture) {
+    this.#opts = opts;
+    this.store = store;
+    this.loaded = loaded;
+    this.cgroups = cgroups;
+    this.capture = capture;
+    this.enforce = opts.enforce === true;
+    this.now = opts.now ?? systemNow;
+    this.blobs = new FsBlobStore(store.dataDir);
+    this.#batchId = contentHash({ v: 'agentprov.record-batch/v1', pid: process.pid, nonce: randomBytes(8).toString('hex') });
+    const responder = this.enforce
+      ? new RecordResponder({
+          sensor: capture.enforcing ? capture.sensor : null,
+          targetOf: (b) => this.#calls.targetOf(b),
+          onEnforced: (action, b) => this.#enforced(action, b),
+          onError: (err) => opts.onError?.(err),
+        })
+      : undefined;
+    this.engine = new EvidenceEngine({
+      sink: new ObservedSink(store, (v) => this.#observe(v)),
+      policy: loaded.policy,
+      clock: this.now,
+      ...(responder ? { responder } : { noResponderReason: 'recorded with --audit-only: decisions are recorded, not enforced' }),
+      ...(opts.workspace ? { workspace: opts.workspace } : {}),
+    });
+  }
+
+  /** Opens the store, compiles the policy, finds cgroups and starts the capture (eBPF, or the /proc fallback). */
+  static async open(opts: RecordSessionOptions): Promise<RecordSession> {
+    const loaded = loadPolicyFiles(opts.policyFiles);
+    const store = new EvidenceStore(opts.dataDir);
+    try {
+      const cgroups = await probeRecordCgroups();
+      let session: RecordSession | null = null;
+      const capture = await startCapture({
+        mode: opts.capture ?? 'auto',
+        enforce: opts.enforce === true,
+        noCgroupReason: cgroups.root === null ? cgroups.reason : null,
+        onEvents: (events, owner) => session?.ingest(events, owner),
+        onError: (err) => opts.onError?.(err),
+      });
+      session = new RecordSession(opts, store, loaded, cgroups, capture);
+      const now = session.now();
+      store.putPolicy({ policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files }, nsToIso(now));
+      return session;
+    } catch (err) {
+      store.close();
+      throw err;
+    }
+  }
+
+  /** Declares a tool call and takes the before snapshot of its workdir (when it has one). */
+  async beginToolCall(spec: ToolCallSpec): Promise<ActiveToolCall> {
+    const tc = this.declareToolCall(spec);
+    await this.snapshotBefore(tc);
+    return tc;
+  }
+
+  /** The workdir snapshot the after snapshot is compared with; a no-op for a tool call without a workdir. */
+  async snapshotBefore(tc: ActiveToolCall): Promise<void> {
+    if (!tc.spec.workdir || tc.before) return;
+    tc.before = await takeSnapshot(tc.spec.workdir, snapshotOptionsFor(tc.spec.workdir, this.store.dataDir, tc.spec.snapshot), this.blobs);
+  }
+
+  /** Declares a tool call, synchronously: its leaf beneath the run's cgroup, and the bound scope. */
+  declareToolCall(spec: ToolCallSpec): ActiveToolCall {
+    if (this.#closed) throw new Error('the recorder is closed');
+    let leaf: CgroupLeaf | null = null;
+    let cgroupReason = this.cgroups.reason;
+    if (this.cgroups.root !== null) {
+      try {
+        let runDir = this.#runDirs.get(spec.run_id);
+        if (!runDir) this.#runDirs.set(spec.run_id, (runDir = createRunCgroup(this.cgroups.root, spec.run_id)));
+        leaf = createToolCallLeaf(this.cgroups.root, runDir, spec.tool_call_id);
+        cgroupReason = `own cgroup v2 leaf ${leaf.cgroupPath} (id ${leaf.id})`;
+      } catch (err) {
+        cgroupReason = `cannot create the tool call's cgroup: ${err instanceof Error ? err.message : String(err)}`;
+      }
+    }
+    const { scope } = this.engine.bind({
+      run_id: spec.run_id,
+      session_id: spec.session_id ?? 'default',
+      attempt_id: spec.attempt_id ?? '1',
+      tool_call_id: spec.tool_call_id,
+      tool_name: spec.tool_name ?? null,
+      args_hash: spec.args_hash ?? null,
+      agent_id: spec.agent_id ?? null,
+      owner: spec.owner ?? null,
+      started_at_ns: this.now(),
+      ended_at_ns: null,
+      own_cgroup_ids: leaf ? [leaf.id] : [],
+      cgroup_ids: [],
+      container_ids: [],
+      pids: [],
+      asserted: false,
+      confidence: 1,
+    });
+    const tc: ActiveToolCall = {
+      spec,
+      scope: scope as ToolCallScope & { binding_id: string },
+      leaf,
+      cgroupReason,
+      book: new ProcessBook(),
+      rootPids: [],
+      pgids: [],
+      boundPids: [],
+      before: null,
+      enforced: null,
+      ended: false,
+    };
+    this.#calls.add(tc);
+    if (leaf) this.capture.watch(tc.scope.binding_id, { leaf });
+    return tc;
+  }
+
+  /**
+   * Starts a command of the tool call: inside its leaf before its first instruction, or, without a cgroup,
+   * in a process group of its own (so the tree can be killed) and bound by pid.
+   */
+  spawn(tc: ActiveToolCall, cmd: string, args: readonly string[], opts: SpawnOptions = {}): ChildProcess {
+    if (tc.ended) throw new Error(`tool call ${tc.spec.tool_call_id} has ended`);
+    const child = tc.leaf
+      ? spawnInCgroup(tc.leaf, cmd, args, { ...opts })
+      : spawn(cmd, [...args], { cwd: opts.cwd, env: opts.env, stdio: opts.stdio ?? 'inherit', detached: true });
+    const pid = child.pid;
+    if (pid === undefined) return child; // spawn failed: the 'error' event tells the caller
+    tc.rootPids.push(pid);
+    if (tc.leaf) {
+      // Polling needs a process to start from; eBPF already follows the leaf.
+      if (this.capture.kind === 'proc_poll') this.capture.watch(`${tc.scope.binding_id}:${pid}`, { leaf: tc.leaf, pid });
+    } else {
+      tc.pgids.push(pid);
+      this.#bind(tc, pid);
+    }
+    return child;
+  }
+
+  /** Covers a process started elsewhere (and its descendants): bound by pid at confidence 0.85. */
+  bindPid(tc: ActiveToolCall, pid: number): void {
+    if (tc.ended) throw new Error(`tool call ${tc.spec.tool_call_id} has ended`);
+    tc.boundPids.push(pid);
+    this.#bind(tc, pid);
+  }
+
+  #bind(tc: ActiveToolCall, pid: number): void {
+    // A /proc poller keys processes by the boot-relative start /proc gives; the sensor by wall clock, which
+    // we cannot compute for a process already running, so there the binding window tells pid reuses apart.
+    const start = this.capture.kind === 'proc_poll' ? (readProcStat(pid)?.start_ns ?? null) : null;
+    const scope = { ...tc.scope, pids: [...tc.scope.pids, { pid, start_ns: start }] };
+    tc.scope = this.engine.bind(scope).scope as ToolCallScope & { binding_id: string };
+    this.capture.watch(`${tc.scope.binding_id}:${pid}`, { pid });
+  }
+
+  /**
+   * Kills every process of the tool call (its leaf; without one its process groups and the processes it is
+   * known to have started, except those bound with bindPid). The agent itself is never in the leaf.
+   */
+  async kill(tc: ActiveToolCall): Promise<void> {
+    if (tc.leaf) {
+      await killCgroup(tc.leaf);
+      await waitEmpty(tc.leaf, 3000);
+      return;
+    }
+    const pids = tc.book.stillAlive().map((p) => p.pid).filter((pid) => !tc.boundPids.includes(pid));
+    killTree(tc.pgids[0] ?? null, pids);
+    for (const g of tc.pgids.slice(1)) killTree(g, []);
+  }
+
+  /** Flushes the capture, handles orphans, takes the after snapshot, closes the scope and stores the record. */
+  endToolCall(tc: ActiveToolCall, result: EndResult): Promise<ToolCallRecord> {
+    if (result.keepRunning && tc.leaf) this.#keptDirs.add(tc.spec.run_id);
+    return endToolCall(this, tc, result, () => this.#calls.remove(tc));
+  }
+
+  /** Events from the capture: finalized, routed to their tool call's process book, then through the engine. */
+  ingest(inputs: RuntimeEventInput[], owner: string | null): void {
+    try {
+      if (owner !== null) this.#calls.carryCgroup(inputs);
+      const events = inputs.map(finalizeEvent);
+      for (const e of events) this.#calls.route(e, owner)?.book.observe(e);
+      this.engine.processBatch(events, this.#batchId);
+      this.events += events.length;
+    } catch (err) {
+      this.#opts.onError?.(err);
+    }
+  }
+
+  /** Ends every tool call still open, stops the capture, removes the run cgroups and closes the store. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      for (const tc of this.#calls.all()) await this.endToolCall(tc, { outcome: 'ended', exit_code: null, signal: null });
+      await this.capture.stop();
+      for (const [run, dir] of this.#runDirs) {
+        if (this.#keptDirs.has(run)) continue;
+        await removeLeaf(dir).catch((err: unknown) => this.#opts.onError?.(err));
+      }
+    } finally {
+      this.store.close();
+    }
+  }
+
+  #enforced(action: EnforcedAction, bindingId: string): void {
+    const tc = this.#calls.get(bindingId);
+    if (!tc) return;
+    // The strongest action sticks: a quarantined tool call that is later killed was killed.
+    if (tc.enforced !== 'kill') tc.enforced = action;
+    this.#opts.onEnforced?.(action, tc);
+  }
+
+  #observe(verdicts: EventVerdict[]): void {
+    for (const v of verdicts) {
+      for (const r of v.risks) {
+        if (this.#seenRisks.has(r.risk_id)) continue;
+        this.#seenRisks.add(r.risk_id);
+        this.#opts.onRisk?.(r);
+      }
+      for (const r of v.responses) {
+        if (this.#seenResponses.has(r.response_id)) continue;
+        this.#seenResponses.add(r.response_id);
+        this.#opts.onResponse?.(r);
+      }
+    }
+  }
+}

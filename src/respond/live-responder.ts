@@ -1,0 +1,184 @@
+/**
+ * @module respond/live-responder: the engine's Responder for live telemetry. It acts synchronously inside
+ * the engine's pipeline (one cgroup write or signal), returns the ResponseAction with the latency from the
+ * offending event, and records a follow-up of the same response once the kernel or dockerd confirms.
+ *
+ * Idempotent: the engine re-judges stored events (late binding); a response already made for an event and
+ * action is returned again, never carried out twice.
+ */
+import type { Responder, ResponseRequest } from '../engine/index.js';
+import { contentHash } from '../graph/index.js';
+import { nsToIso, type Correlation, type PolicyDecision, type ResponseAction, type RuntimeEvent, type ToolCallScope } from '../model/index.js';
+import type { Actuator } from './actuator.js';
+import { CgroupLocator } from './cgroup-locator.js';
+import { formatMs } from './clock.js';
+import type { ContainmentState, Outcome } from './effect.js';
+import { planResponse } from './plan.js';
+import { targetKindOf, targetString, type ResponseTarget, type ResponseVerb } from './target.js';
+
+export interface ApprovalOpenRequest {
+  response_id: string;
+  decision: PolicyDecision;
+  event: RuntimeEvent;
+  correlation: Correlation;
+  scope: ToolCallScope | null;
+  /** What was frozen while the approval waits. */
+  target: ResponseTarget;
+  now: bigint;
+}
+
+/** Where require_approval opens its request (the approval service, backed by the store). */
+export interface ApprovalPort {
+  /** Synchronous: runs inside the engine's transaction. A pending approval for the same target is reused. */
+  open(req: ApprovalOpenRequest): { approval_id: string; expires_at_ns: bigint; reused: boolean };
+}
+
+/** What a follow-up record is about: the step, its target, and what a release must undo. */
+export interface FollowUp {
+  verb: ResponseVerb;
+  target: ResponseTarget;
+  outcome: Outcome;
+  state?: ContainmentState;
+}
+
+export interface LiveResponderOptions {
+  actuator: Actuator;
+  locator?: CgroupLocator;
+  approvals?: ApprovalPort | null;
+  /** Stores a follow-up (the same response_id, updated once confirmed). Usually EvidenceStore.putResponse. */
+  record?: (action: ResponseAction, followUp: FollowUp) => void;
+  /** Events older than this are not acted on (ingested after the fact, or a backlog). Default 60 s. */
+  maxEventAgeMs?: number;
+  /** Responses remembered for idempotency. Default 100000. */
+  memoSize?: number;
+  onError?: (err: unknown) => void;
+}
+
+export class LiveResponder implements Responder {
+  readonly actuator: Actuator;
+  readonly locator: CgroupLocator;
+  #approvals: ApprovalPort | null;
+  readonly #opts: LiveResponderOptions;
+  readonly #memo = new Map<string, ResponseAction>();
+  readonly #pending = new Set<Promise<void>>();
+
+  constructor(opts: LiveResponderOptions) {
+    this.#opts = opts;
+    this.actuator = opts.actuator;
+    this.locator = opts.locator ?? new CgroupLocator();
+    this.#approvals = opts.approvals ?? null;
+  }
+
+  attachApprovals(port: ApprovalPort | null): void {
+    this.#approvals = port;
+  }
+
+  /** Resolves once every follow-up started so far has been recorded (for tests and shutdown). */
+  async settled(): Promise<void> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+  }
+
+  respond(req: ResponseRequest): ResponseAction {
+    const { decision, event, correlation } = req;
+    const key = `${event.event_id}\u0000${decision.action}`;
+    const known = this.#memo.get(key);
+    if (known !== undefined) {
+      const again = { ...known, decision_id: decision.decision_id, run_id: correlation.run_id, tool_call_id: correlation.tool_call_id };
+      this.#remember(key, again);
+      return again;
+    }
+    const now = this.actuator.clock();
+    const maxAgeNs = BigInt(this.#opts.maxEventAgeMs ?? 60_000) * 1_000_000n;
+    if (now - event.time_ns > maxAgeNs) {
+      return this.#remember(key, this.#unacted(req, 'skipped', `event is ${formatMs(now - event.time_ns)} old: not acting on a backlog or after-the-fact telemetry`, now));
+    }
+    const step = planResponse(req, this.locator);
+    if (step === null) {
+      return this.#remember(key, this.#unacted(req, 'skipped', 'no live target: the event names no pid, own cgroup or container', now));
+    }
+    const effect = this.actuator.apply(step.verb, step.target);
+    let detail = `${decision.action} -> ${step.verb}: ${effect.detail}`;
+    const action: ResponseAction = {
+      response_id: contentHash({ v: 'agentprov.response/v2', event_id: event.event_id, action: decision.action, target: targetString(step.target) }),
+      decision_id: decision.decision_id,
+      event_id: event.event_id ?? null,
+      run_id: correlation.run_id,
+      tool_call_id: correlation.tool_call_id,
+      action: decision.action,
+      target_kind: targetKindOf(step.target),
+      target: targetString(step.target),
+      result: effect.result,
+      detail,
+      latency_ns: effect.acted_ns !== null ? effect.acted_ns - event.time_ns : null,
+      time_ns: effect.acted_ns ?? now,
+    };
+    // A denied destination stays denied for the rest of the tool call: the kernel refuses the next connect().
+    const cgroupId = step.target.kind === 'cgroup2' ? step.target.id : (event.cgroup_id ?? null);
+    if (decision.action === 'deny' && event.type === 'network_connect' && event.dst_ip && cgroupId !== null) {
+      detail += `; ${this.actuator.denyAddress(cgroupId, event.dst_ip).detail}`;
+      action.detail = detail;
+    }
+    if (decision.action === 'require_approval' && (effect.result === 'done' || effect.result === 'planned' || effect.result === 'dry_run')) {
+      detail += this.#openApproval({ response_id: action.response_id, decision, event, correlation, scope: req.scope, target: step.target, now });
+      action.detail = detail;
+    }
+    this.#remember(key, action);
+    if (effect.result === 'done' || effect.result === 'planned') this.#follow(key, action, step.verb, step.target, effect.confirmed, event.time_ns);
+    return action;
+  }
+
+  #openApproval(req: ApprovalOpenRequest): string {
+    if (this.#approvals === null) return '; no approval queue is attached: the target stays frozen until released';
+    try {
+      const a = this.#approvals.open(req);
+      return `; approval ${a.approval_id} ${a.reused ? 'already pending' : 'pending'} until ${nsToIso(a.expires_at_ns)} (silence = deny)`;
+    } catch (err) {
+      this.#opts.onError?.(err);
+      return `; approval could not be opened (${(err as Error).message}): the target stays frozen until released`;
+    }
+  }
+
+  #follow(key: string, first: ResponseAction, verb: ResponseVerb, target: ResponseTarget, confirmed: Promise<Outcome>, eventNs: bigint): void {
+    const p = confirmed
+      .then((outcome) => {
+        const latest = this.#memo.get(key) ?? first;
+        const since = outcome.at_ns !== null ? ` ${formatMs(outcome.at_ns - eventNs)} after the event` : '';
+        const updated: ResponseAction = {
+          ...latest,
+          result: outcome.result === 'done' ? (latest.result === 'planned' ? 'done' : latest.result) : outcome.result,
+          detail: `${first.detail}; confirmed: ${outcome.detail}${since}`,
+          latency_ns: latest.latency_ns ?? (outcome.at_ns !== null ? outcome.at_ns - eventNs : null),
+        };
+        this.#remember(key, updated);
+        this.#opts.record?.(updated, { verb, target, outcome, ...(outcome.state ? { state: outcome.state } : {}) });
+      })
+      .catch((err: unknown) => this.#opts.onError?.(err))
+      .finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
+  #unacted(req: ResponseRequest, result: 'skipped', detail: string, now: bigint): ResponseAction {
+    return {
+      response_id: contentHash({ v: 'agentprov.response/v2', event_id: req.event.event_id, action: req.decision.action, target: '' }),
+      decision_id: req.decision.decision_id,
+      event_id: req.event.event_id ?? null,
+      run_id: req.correlation.run_id,
+      tool_call_id: req.correlation.tool_call_id,
+      action: req.decision.action,
+      target_kind: 'none',
+      target: '',
+      result,
+      detail,
+      latency_ns: null,
+      time_ns: now,
+    };
+  }
+
+  #remember(key: string, action: ResponseAction): ResponseAction {
+    this.#memo.delete(key);
+    this.#memo.set(key, action);
+    const max = this.#opts.memoSize ?? 100_000;
+    if (this.#memo.size > max) this.#memo.delete(this.#memo.keys().next().value!);
+    return action;
+  }
+}

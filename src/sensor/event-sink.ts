@@ -1,0 +1,80 @@
+/**
+ * @module sensor/event-sink: where decoded events go. EventSink is the port (the engine + store implement it);
+ * JsonlSink writes one JSON object per line; MemoryEventSink keeps them, for tests and embedding.
+ */
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { nsToIso, type RuntimeEventInput } from '../model/index.js';
+
+export interface EventSink {
+  processBatch(events: RuntimeEventInput[]): void;
+  close?(): void | Promise<void>;
+}
+
+// The model's 64-bit nanosecond fields: converted by name, so JSON.stringify needs no replacer (which it would
+// call for every key of every event).
+const NANOS_FIELDS = ['time_ns', 'process_start_ns', 'parent_start_ns'] as const;
+
+/** JSON with bigint as a decimal string (64-bit ns do not fit a JSON number) and `time` added in ISO form. */
+export function eventToJsonLine(event: RuntimeEventInput): string {
+  const out: Record<string, unknown> = Object.assign({}, event);
+  for (const k of NANOS_FIELDS) {
+    const v = out[k];
+    if (typeof v === 'bigint') out[k] = v.toString();
+  }
+  if (out['time'] === undefined && typeof event.time_ns === 'bigint') out['time'] = nsToIso(event.time_ns);
+  try {
+    return JSON.stringify(out);
+  } catch {
+    // a bigint somewhere else (labels are strings, so only a caller's extension could do this)
+    return JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  }
+}
+
+/**
+ * Writes with writeSync on purpose: a slow reader blocks the JavaScript thread, the addon's bounded queue
+ * fills, and the loss is counted by the kernel ring instead of growing memory here.
+ */
+export class JsonlSink implements EventSink {
+  private readonly fd: number;
+  private readonly owned: boolean;
+  lines = 0;
+
+  /** `target` is a file path (appended to) or an open fd such as 1 for stdout. */
+  constructor(target: string | number) {
+    if (typeof target === 'number') {
+      this.fd = target;
+      this.owned = false;
+    } else {
+      this.fd = openSync(target, 'a', 0o600);
+      this.owned = true;
+    }
+  }
+
+  processBatch(events: RuntimeEventInput[]): void {
+    if (events.length === 0) return;
+    const text = events.map(eventToJsonLine).join('\n') + '\n';
+    const buf = Buffer.from(text, 'utf8');
+    let done = 0;
+    while (done < buf.length) {
+      try {
+        done += writeSync(this.fd, buf, done, buf.length - done);
+      } catch (err) {
+        // a non-blocking stdout pipe that is full: wait for it rather than lose lines
+        if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5);
+      }
+    }
+    this.lines += events.length;
+  }
+
+  close(): void {
+    if (this.owned) closeSync(this.fd);
+  }
+}
+
+export class MemoryEventSink implements EventSink {
+  readonly events: RuntimeEventInput[] = [];
+  processBatch(events: RuntimeEventInput[]): void {
+    for (const e of events) this.events.push(e);
+  }
+}

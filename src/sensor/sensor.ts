@@ -1,0 +1,296 @@
+/**
+ * @module sensor/sensor: the sensor's lifecycle around the native addon — start (load, attach, poll), tracked
+ * sets, enforcement maps, stats with drops, clean stop. Options are validated here, not in C++.
+ *
+ * Time: records carry CLOCK_BOOTTIME ns; the REALTIME-BOOTTIME offset is read once at start and added in decode.
+ * Drops: the per-CPU counters are read every second; an increase becomes a telemetry_loss event in the stream.
+ */
+import { realpathSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { AgentprovError, SensorError } from '../errors.js';
+import type { RuntimeEventInput } from '../model/index.js';
+import { loadAddon, type NativeAddon, type NativeSensor } from './addon.js';
+import { parseCidr } from './cidr.js';
+import { abiMismatchMessage, decodeBatch, newDecodeCounters, type DecodeCounters } from './decode.js';
+import { CgroupFlag, EventKind, TrackFlag } from './layout.js';
+import { TlsTargets, isLibsslPath, type TlsTarget } from './tls-targets.js';
+
+export const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
+
+export interface SensorOptions {
+  /** Every process on the host except the sensor itself. */
+  all?: boolean;
+  /** cgroup v2 ids to track (the inode of the cgroup directory); children in them are covered. */
+  cgroupIds?: bigint[];
+  /** Processes to track; children they fork are tracked too. */
+  pids?: number[];
+  /** Kernel ring buffer size: a power of two, at least 4096. */
+  ringBytes?: number;
+  /** Attach the enforcement programs (connect deny/quarantine, exec kill). Needs cgroup2Root. */
+  enforce?: boolean;
+  cgroup2Root?: string;
+  /** Attach TLS uprobes (default true). */
+  tls?: boolean;
+  host?: string;
+  /** Known cgroup paths by id, written into cgroup_path. */
+  cgroupPaths?: Map<bigint, string>;
+  /** Called with every decoded batch, on the JavaScript thread. */
+  onBatch: (events: RuntimeEventInput[]) => void;
+  /** Errors that do not stop the sensor: a throwing onBatch, a failed TLS attach. */
+  onError?: (err: unknown) => void;
+  /** For tests: an already loaded addon. */
+  addon?: NativeAddon;
+}
+
+export interface SensorStats {
+  emitted: Record<string, bigint>;
+  dropped: Record<string, bigint>;
+  totalEmitted: bigint;
+  totalDropped: bigint;
+  decode: DecodeCounters;
+  tlsTargets: TlsTarget[];
+  pollErrors: number;
+}
+
+const KIND_NAMES = Object.fromEntries(Object.entries(EventKind).map(([name, n]) => [n, name.toLowerCase()])) as Record<number, string>;
+
+/** Linux internal dev_t (major << 20 | minor), what inode->i_sb->s_dev holds, from a stat() st_dev. */
+export function kernelDevFromStat(dev: bigint): number {
+  const major = Number(((dev >> 8n) & 0xfffn) | ((dev >> 32n) & ~0xfffn));
+  const minor = Number((dev & 0xffn) | ((dev >> 12n) & ~0xffn));
+  return ((major << 20) | minor) >>> 0;
+}
+
+function checkOptions(o: SensorOptions): void {
+  const bad = (msg: string) => new AgentprovError('AP_BAD_ARGS', msg);
+  if (o.all && ((o.cgroupIds?.length ?? 0) > 0 || (o.pids?.length ?? 0) > 0)) throw bad('--all cannot be combined with --cgroup or --pid');
+  const ring = o.ringBytes ?? DEFAULT_RING_BYTES;
+  if (!Number.isInteger(ring) || ring < 4096 || ring > 1 << 30 || (ring & (ring - 1)) !== 0) {
+    throw bad(`ring buffer size ${ring} must be a power of two between 4096 and 1 GiB`);
+  }
+  for (const pid of o.pids ?? []) if (!Number.isInteger(pid) || pid <= 0) throw bad(`bad pid ${pid}`);
+  if (o.enforce && !o.cgroup2Root) throw bad('enforcement needs the cgroup v2 root to attach connect programs to');
+}
+
+export class Sensor {
+  private readonly native: NativeSensor;
+  private readonly opts: SensorOptions;
+  private readonly counters = newDecodeCounters();
+  private readonly cgroupFlags = new Map<bigint, number>();
+  private readonly pids = new Set<number>();
+  private readonly cgroupPaths: Map<bigint, string>;
+  private readonly tls: TlsTargets | null;
+  private readonly bootOffsetNs: bigint;
+  private readonly host: string;
+  private readonly dropTimer: NodeJS.Timeout;
+  private lastDropped = 0n;
+  private flushWaiters: Array<() => void> = [];
+  private stopped = false;
+  private abiReported = false;
+
+  private constructor(opts: SensorOptions, addon: NativeAddon) {
+    this.opts = opts;
+    this.host = opts.host ?? hostname();
+    this.cgroupPaths = new Map(opts.cgroupPaths ?? []);
+    this.bootOffsetNs = addon.bootOffsetNs();
+    this.native = new addon.Sensor({
+      ringBytes: opts.ringBytes ?? DEFAULT_RING_BYTES,
+      traceAll: opts.all === true,
+      selfTgid: process.pid,
+      enforce: opts.enforce === true,
+      cgroupRoot: opts.cgroup2Root ?? null,
+    });
+    try {
+      this.native.start((batch) => this.onNativeBatch(batch));
+    } catch (err) {
+      void this.native.stop();
+      throw err;
+    }
+    for (const id of opts.cgroupIds ?? []) this.trackCgroup(id);
+    for (const pid of opts.pids ?? []) this.trackPid(pid);
+    this.tls = opts.tls === false ? null : new TlsTargets((p) => this.native.attachTls(p), (path, err) => this.report(err, path));
+    this.tls?.scanAll();
+    this.dropTimer = setInterval(() => this.checkDrops(), 1000);
+    this.dropTimer.unref();
+  }
+
+  /** Loads and attaches. Throws SensorError (with the verifier log in `detail`) or AgentprovError(AP_BAD_ARGS). */
+  static start(opts: SensorOptions): Sensor {
+    checkOptions(opts);
+    return new Sensor(opts, opts.addon ?? loadAddon());
+  }
+
+  trackCgroup(id: bigint, path?: string): void {
+    if (path !== undefined) this.cgroupPaths.set(id, path);
+    this.setCgroupFlags(id, (this.cgroupFlags.get(id) ?? 0) | CgroupFlag.TRACK);
+  }
+
+  untrackCgroup(id: bigint): void {
+    this.setCgroupFlags(id, (this.cgroupFlags.get(id) ?? 0) & ~CgroupFlag.TRACK);
+  }
+
+  trackPid(pid: number): void {
+    this.pids.add(pid);
+    this.native.updateTgid(pid, true);
+    this.syncTrackFlags();
+  }
+
+  untrackPid(pid: number): void {
+    this.pids.delete(pid);
+    this.native.updateTgid(pid, false);
+    this.syncTrackFlags();
+  }
+
+  /** connect() from the cgroup to this address or network fails with EPERM. */
+  denyCidr(cgroupId: bigint, cidr: string, rule = 0): void {
+    this.requireEnforce('denyCidr');
+    const c = parseCidr(cidr);
+    if (c.family === 4) this.native.updateDenyV4(cgroupId, c.addr, c.prefix, rule, true);
+    else this.native.updateDenyV6(cgroupId, c.addr, c.prefix, rule, true);
+    this.setCgroupFlags(cgroupId, (this.cgroupFlags.get(cgroupId) ?? 0) | CgroupFlag.ENFORCE);
+  }
+
+  allowCidr(cgroupId: bigint, cidr: string): void {
+    this.requireEnforce('allowCidr');
+    const c = parseCidr(cidr);
+    if (c.family === 4) this.native.updateDenyV4(cgroupId, c.addr, c.prefix, 0, false);
+    else this.native.updateDenyV6(cgroupId, c.addr, c.prefix, 0, false);
+  }
+
+  /** Quarantine: every connect from the cgroup fails and every exec in it is killed. */
+  quarantine(cgroupId: bigint, on = true): void {
+    this.requireEnforce('quarantine');
+    const flags = this.cgroupFlags.get(cgroupId) ?? 0;
+    this.setCgroupFlags(cgroupId, on ? flags | CgroupFlag.QUARANTINE : flags & ~CgroupFlag.QUARANTINE);
+  }
+
+  /** Executing this binary in the cgroup is killed with SIGKILL before the new image runs. */
+  denyExec(cgroupId: bigint, path: string, rule = 0): void {
+    this.requireEnforce('denyExec');
+    const st = statSync(path, { bigint: true });
+    const real = realpathSync(path);
+    for (const p of new Set([path, real])) this.native.updateDenyExecPath(cgroupId, p, rule, true);
+    this.native.updateDenyExecIno(cgroupId, kernelDevFromStat(st.dev), st.ino, rule, true);
+    this.setCgroupFlags(cgroupId, (this.cgroupFlags.get(cgroupId) ?? 0) | CgroupFlag.ENFORCE);
+  }
+
+  stats(): SensorStats {
+    const raw = this.native.stats();
+    const emitted: Record<string, bigint> = {};
+    const dropped: Record<string, bigint> = {};
+    let totalEmitted = 0n;
+    let totalDropped = 0n;
+    raw.emitted.forEach((n, kind) => {
+      const name = KIND_NAMES[kind];
+      const d = raw.dropped[kind] ?? 0n;
+      if (name) {
+        emitted[name] = n;
+        dropped[name] = d;
+      }
+      totalEmitted += n;
+      totalDropped += d;
+    });
+    const decode = structuredClone(this.counters);
+    return { emitted, dropped, totalEmitted, totalDropped, decode, tlsTargets: this.tls?.attached() ?? [], pollErrors: raw.pollErrors };
+  }
+
+  /** Resolves once everything in the kernel ring at call time has been delivered to onBatch. */
+  flush(timeoutMs = 5000): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new SensorError('flush timed out: the poller did not answer', { op: 'flush' })), timeoutMs);
+      this.flushWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.native.flush();
+    });
+  }
+
+  /** Delivers what is left, reports drops one last time, detaches everything. Safe to call twice. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      await this.flush(2000);
+    } catch {
+      // stopping anyway: whatever was not delivered is counted below
+    }
+    this.checkDrops();
+    this.stopped = true;
+    clearInterval(this.dropTimer);
+    this.tls?.stop();
+    const detached = this.native.stop();
+    for (const w of this.flushWaiters.splice(0)) w();
+    await detached;
+  }
+
+  private onNativeBatch(batch: Buffer | undefined): void {
+    if (batch === undefined) {
+      for (const w of this.flushWaiters.splice(0)) w();
+      return;
+    }
+    const events = decodeBatch(batch, { bootOffsetNs: this.bootOffsetNs, host: this.host, cgroupPath: (id) => this.cgroupPaths.get(BigInt(id)) }, this.counters);
+    if (this.counters.foreignAbi !== null && !this.abiReported) {
+      this.abiReported = true;
+      this.report(new SensorError(abiMismatchMessage(this.counters.foreignAbi), { op: 'decode' }));
+    }
+    if (this.tls) {
+      for (const e of events) {
+        if (e.type === 'process_exec' && e.result === 0 && typeof e.pid === 'number') this.tls.onExec(e.pid);
+        else if (e.type === 'file_open' && typeof e.pid === 'number' && (e.result ?? -1) >= 0 && e.path && isLibsslPath(e.path)) this.tls.onLibOpen(e.pid);
+      }
+    }
+    this.deliver(events);
+  }
+
+  private deliver(events: RuntimeEventInput[]): void {
+    if (events.length === 0) return;
+    try {
+      this.opts.onBatch(events);
+    } catch (err) {
+      this.report(err);
+    }
+  }
+
+  private checkDrops(): void {
+    if (this.stopped) return;
+    const s = this.stats();
+    if (s.totalDropped <= this.lastDropped) return;
+    const lost = s.totalDropped - this.lastDropped;
+    this.lastDropped = s.totalDropped;
+    const byKind = Object.entries(s.dropped).filter(([, n]) => n > 0n).map(([k, n]) => `${k}=${n}`).join(',');
+    this.deliver([
+      {
+        type: 'telemetry_loss',
+        source: 'agentprov_ebpf',
+        host: this.host,
+        time_ns: BigInt(Date.now()) * 1_000_000n,
+        lost_events: Number(lost),
+        labels: { reason: 'ring buffer full', dropped_by_kind: byKind },
+      },
+    ]);
+  }
+
+  private setCgroupFlags(id: bigint, flags: number): void {
+    if (flags === 0) this.cgroupFlags.delete(id);
+    else this.cgroupFlags.set(id, flags);
+    this.native.updateCgroup(id, flags);
+    this.syncTrackFlags();
+  }
+
+  private syncTrackFlags(): void {
+    let flags = 0;
+    for (const f of this.cgroupFlags.values()) if (f & CgroupFlag.TRACK) flags |= TrackFlag.CGROUPS;
+    if (this.pids.size > 0) flags |= TrackFlag.TGIDS;
+    this.native.setTrackFlags(flags);
+  }
+
+  private requireEnforce(op: string): void {
+    if (!this.opts.enforce) throw new SensorError(`${op}: the sensor was started without enforcement (--enforce)`, { code: 'AP_BAD_ARGS', op });
+  }
+
+  private report(err: unknown, context?: string): void {
+    const e = context && err instanceof Error ? new SensorError(`${context}: ${err.message}`, { cause: err }) : err;
+    if (this.opts.onError) this.opts.onError(e);
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * The live pipeline on real cgroups v2 and the real eBPF sensor: a tool call that connects to a denied
+ * address is killed through cgroup.kill while its sibling (same run, its own cgroup) keeps running, and the
+ * response record carries the measured latency from the kernel event.
+ */
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { cgroupIdOf, isPopulated } from '../../src/host/index.js';
+import { responsesOfRun, nodesOfRun, edgesOfRun, decisionsOfRun } from '../../src/store/index.js';
+import { describeKernel } from './require-ebpf.js';
+import { exitOf, lines, startPipeline, until, type Pipeline } from './respond-harness.js';
+
+const POLICY = `
+version: 1
+name: respond-test
+rules:
+  - id: denied-address
+    severity: critical
+    action: kill
+    match:
+      event_type: network_connect
+      dst_ip: 127.0.0.2
+  - id: denied-destination
+    severity: high
+    action: deny
+    match:
+      event_type: network_connect
+      dst_ip: 127.0.0.4
+`;
+
+describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
+  let p: Pipeline;
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    server = createServer((s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
+    port = (server.address() as { port: number }).port;
+    p = await startPipeline('kill', POLICY, { sensor: { enforce: true } });
+  });
+  afterAll(async () => {
+    await p?.close();
+    server?.close();
+  });
+
+  it('kills the offending tool call, leaves its sibling running, records latency and links it in the DAG', async () => {
+    const bad = p.leaf('tc-bad');
+    const good = p.leaf('tc-good');
+    p.bind({ run_id: 'r1', tool_call_id: 'tc-bad', own_cgroup_ids: [cgroupIdOf(bad.path).toString()] });
+    p.bind({ run_id: 'r1', tool_call_id: 'tc-good', own_cgroup_ids: [cgroupIdOf(good.path).toString()] });
+    const sibling = p.spawn(good, '/bin/sleep', ['60']);
+    const offender = p.spawn(bad, '/usr/bin/python3', [
+      '-c',
+      `import socket, time\nwhile True:\n  try: socket.create_connection(('127.0.0.2', ${port}), timeout=1).close()\n  except OSError: pass\n  time.sleep(0.05)`,
+    ]);
+    const end = await Promise.race([exitOf(offender), new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
+    expect(end, `errors: ${p.errors.map(String).join('; ')}`).toEqual({ code: null, signal: 'SIGKILL' });
+    await p.live.settled();
+
+    expect(sibling.exitCode).toBeNull();
+    expect(sibling.signalCode).toBeNull();
+    expect(isPopulated(good)).toBe(true);
+    await until('the killed leaf to empty', () => !isPopulated(bad));
+
+    const responses = responsesOfRun(p.store.db, 'r1');
+    const kill = responses.find((r) => r.action === 'kill' && r.target === bad.path);
+    expect(kill, JSON.stringify(responses, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).toBeDefined();
+    expect(kill!.result).toBe('done');
+    expect(kill!.target_kind).toBe('cgroup');
+    expect(kill!.tool_call_id).toBe('tc-bad');
+    expect(kill!.detail).toContain('wrote 1 to cgroup.kill');
+    expect(kill!.detail).toContain('is empty');
+    expect(kill!.latency_ns).not.toBeNull();
+    expect(kill!.latency_ns!).toBeGreaterThan(0n);
+    expect(kill!.latency_ns!).toBeLessThan(1_000_000_000n);
+    const decision = decisionsOfRun(p.store.db, 'r1').find((d) => d.decision_id === kill!.decision_id);
+    expect(decision?.action).toBe('kill');
+    expect(responses.every((r) => r.target !== good.path)).toBe(true);
+
+    p.engine.rebuildRun('r1');
+    const node = nodesOfRun(p.store.db, 'r1').find((n) => n.kind === 'response_action' && (n.body.response as { response_id: string }).response_id === kill!.response_id);
+    expect(node).toBeDefined();
+    expect(edgesOfRun(p.store.db, 'r1').some((e) => e.name === 'response_to' && e.from === node!.hash)).toBe(true);
+    console.log(`kill latency (sensor event -> cgroup.kill written): ${Number(kill!.latency_ns) / 1e6} ms`);
+  });
+
+  it('deny kills the offending process only, and the kernel refuses that destination from then on', async () => {
+    const leaf = p.leaf('tc-deny');
+    p.bind({ run_id: 'r2', tool_call_id: 'tc-deny', own_cgroup_ids: [cgroupIdOf(leaf.path).toString()] });
+    const bystander = p.spawn(leaf, '/bin/sleep', ['60']);
+    const connect = (host: string) => `import socket\ntry:\n  socket.create_connection(('${host}', ${port}), timeout=2).close(); print('ok')\nexcept OSError as e: print('errno', e.errno)`;
+    const first = p.spawn(leaf, '/usr/bin/python3', ['-c', `import time\n${connect('127.0.0.4')}\ntime.sleep(30)`]);
+    expect((await exitOf(first)).signal).toBe('SIGKILL');
+    await p.live.settled();
+    const deny = responsesOfRun(p.store.db, 'r2').find((r) => r.action === 'deny')!;
+    expect(deny).toMatchObject({ target_kind: 'process', target: String(first.pid), result: 'done' });
+    expect(deny.detail).toContain('127.0.0.4/32 added to the sensor deny list');
+    expect(bystander.exitCode).toBeNull();
+    // The second try is refused in the kernel (the deny rule then kills this process too: it may not get to print).
+    const second = p.spawn(leaf, '/usr/bin/python3', ['-u', '-c', connect('127.0.0.4')]);
+    const out = lines(second);
+    await exitOf(second);
+    await until('the refused connect to be stored', () => p.store.db.prepare("SELECT 1 FROM events WHERE pid = ? AND type = 'enforcement'").get(second.pid) !== undefined);
+    const refused = p.store.db.prepare("SELECT body FROM events WHERE pid = ? AND type = 'enforcement'").get(second.pid) as { body: string };
+    expect(JSON.parse(refused.body)).toMatchObject({ enforcement_action: 'connect_denied', dst_ip: '127.0.0.4' });
+    expect(out.filter((l) => l !== 'errno 1')).toEqual([]);
+  });
+});

@@ -1,0 +1,154 @@
+/**
+ * The store's ledger on a real SQLite file: every write appends an entry in the same transaction, a commit
+ * signs one head, a rolled-back write leaves nothing, an unchanged re-write appends nothing, and the key is
+ * made once per data dir (or taken from the environment, but never mixed with another).
+ */
+import { readFileSync, statSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { encodeSecretKey, generateKeyPair, verifyHeadSignature, parsePublicKey } from '../../src/ledger/index.js';
+import { findPinnedKey } from '../../src/service/ledger-keys.js';
+import { verifyStoreLedger } from '../../src/service/ledger-verify.js';
+import {
+  dataDirPublicKeyPath,
+  dataDirSecretKeyPath,
+  iterateLedger,
+  listSignedHeads,
+  LEDGER_KEY_ENV,
+} from '../../src/store/index.js';
+import { tempDir } from '../helpers/cli.js';
+import { count, event, openStore, rawDb, verdict } from './store-fixture.js';
+
+describe('EvidenceStore ledger', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => dir.cleanup());
+
+  it('appends one entry per written row and signs one head per transaction', () => {
+    const store = openStore(dir.path);
+    const events = [event(1), event(2), event(3)];
+    store.transaction(() => {
+      store.insertEvents(events, 'batch-1');
+      store.putVerdicts(events.map((e, i) => verdict(e, null, i === 0 ? ['r1', 'r2'] : [])));
+    });
+    const entries = [...iterateLedger(store.db)];
+    // 3 events + 3 correlations + 1 decision + 2 risks
+    expect(entries.map((e) => e.kind).sort()).toEqual(
+      ['put:correlations', 'put:correlations', 'put:correlations', 'put:decisions', 'put:events', 'put:events', 'put:events', 'put:risks', 'put:risks'].sort(),
+    );
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    const heads = listSignedHeads(store.db);
+    expect(heads).toHaveLength(1);
+    expect(heads[0]).toMatchObject({ seq: 9, entry_hash: entries[8]!.entry_hash });
+    const pub = parsePublicKey(readFileSync(dataDirPublicKeyPath(dir.path), 'utf8'));
+    expect(verifyHeadSignature(heads[0], pub)).toEqual({ ok: true });
+    // the row names its entry, and the entry its object
+    const seq = (store.db.prepare('SELECT ledger_seq FROM events WHERE event_id = ?').get(events[1]!.event_id) as { ledger_seq: number }).ledger_seq;
+    expect(entries[seq - 1]!.kind).toBe('put:events');
+    store.close();
+  });
+
+  it('leaves no entry and no head when the transaction rolls back', () => {
+    const store = openStore(dir.path);
+    store.insertEvents([event(1)], null);
+    expect(() =>
+      store.transaction(() => {
+        store.insertEvents([event(2)], null);
+        throw new Error('boom');
+      }),
+    ).toThrow('boom');
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(1);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger_heads')).toBe(1);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM events')).toBe(1);
+    // and the chain continues from the committed head
+    store.insertEvents([event(3)], null);
+    expect([...iterateLedger(store.db)].map((e) => e.seq)).toEqual([1, 2]);
+    store.close();
+  });
+
+  it('appends nothing when a re-evaluation gives the same verdict, and a new version when it differs', () => {
+    const store = openStore(dir.path);
+    const e = event(1);
+    store.transaction(() => {
+      store.insertEvents([e], null);
+      store.putVerdicts([verdict(e, null, ['r1'])]);
+    });
+    const before = count(store.db, 'SELECT COUNT(*) AS n FROM ledger');
+    store.putVerdicts([verdict(e, null, ['r1'])]);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(before);
+    store.putVerdicts([verdict(e, 'run-1', ['r1'])]);
+    const kinds = [...iterateLedger(store.db)].slice(before).map((x) => x.kind).sort();
+    expect(kinds).toEqual(['replace:correlations', 'replace:decisions', 'replace:risks']);
+    store.close();
+  });
+
+  it('sees its own buffered entries: the same verdicts twice in one transaction are written once', () => {
+    const store = openStore(dir.path);
+    const events = Array.from({ length: 120 }, (_, i) => event(i));
+    store.transaction(() => {
+      store.insertEvents(events, null);
+      store.putVerdicts(events.map((e) => verdict(e, 'run-1', ['r1'])));
+      store.putVerdicts(events.map((e) => verdict(e, 'run-1', ['r1'])));
+    });
+    // 120 events, 120 correlations, 120 decisions, 120 risks: nothing twice
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(480);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM correlations')).toBe(120);
+    expect(verifyStoreLedger(store.db, { pinned: findPinnedKey(undefined, dir.path)! })).toMatchObject({ ok: true, entries: 480 });
+    store.close();
+  });
+
+  it('generates the data dir key once (0600), and every later open signs with it', () => {
+    const a = openStore(dir.path);
+    a.insertEvents([event(1)], null);
+    const fp = a.signingKey().pair.fingerprint;
+    a.close();
+    expect(statSync(dataDirSecretKeyPath(dir.path)).mode & 0o777).toBe(0o600);
+    const b = openStore(dir.path);
+    b.insertEvents([event(2)], null);
+    expect(b.signingKey().pair.fingerprint).toBe(fp);
+    expect(new Set(listSignedHeads(b.db).map((h) => h.key_fingerprint))).toEqual(new Set([fp]));
+    const v = verifyStoreLedger(b.db, { pinned: findPinnedKey(undefined, dir.path)! });
+    expect(v).toMatchObject({ ok: true, entries: 2, rows_checked: 2 });
+    b.close();
+  });
+
+  it('signs with AGENTPROV_LEDGER_KEY, publishes its public key, and refuses another key later', () => {
+    const k = generateKeyPair();
+    const a = openStore(dir.path, { env: { [LEDGER_KEY_ENV]: encodeSecretKey(k.secretKey) } });
+    a.insertEvents([event(1)], null);
+    expect(listSignedHeads(a.db)[0]!.key_fingerprint).toBe(k.fingerprint);
+    expect(parsePublicKey(readFileSync(dataDirPublicKeyPath(dir.path), 'utf8'))).toEqual(k.publicKey);
+    a.close();
+    const other = generateKeyPair();
+    const b = openStore(dir.path, { env: { [LEDGER_KEY_ENV]: encodeSecretKey(other.secretKey) } });
+    expect(() => b.insertEvents([event(2)], null)).toThrow(/signed with key .* but the signing key/);
+    expect(count(b.db, 'SELECT COUNT(*) AS n FROM events')).toBe(1);
+    b.close();
+  });
+
+  it('extends one chain from two connections writing in turn', () => {
+    const a = openStore(dir.path);
+    const b = openStore(dir.path);
+    a.insertEvents([event(1)], null);
+    b.insertEvents([event(2)], null);
+    a.insertEvents([event(3)], null);
+    const v = verifyStoreLedger(a.db, { pinned: findPinnedKey(undefined, dir.path)! });
+    expect(v).toMatchObject({ ok: true, entries: 3, signed_heads: 3 });
+    a.close();
+    b.close();
+  });
+
+  it('refuses UPDATE and DELETE on the ledger tables in every mode', () => {
+    const store = openStore(dir.path);
+    store.insertEvents([event(1)], null);
+    store.close();
+    const db = rawDb(dir.path);
+    expect(() => db.prepare(`UPDATE ledger SET kind = 'x'`).run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM ledger').run()).toThrow(/append-only/);
+    expect(() => db.prepare(`UPDATE ledger_heads SET signature = ''`).run()).toThrow(/append-only/);
+    expect(() => db.prepare('DELETE FROM ledger_heads').run()).toThrow(/append-only/);
+    expect(() => db.prepare(`INSERT OR REPLACE INTO ledger SELECT * FROM ledger WHERE seq = 1`).run()).toThrow(/append-only/);
+    db.close();
+  });
+});
