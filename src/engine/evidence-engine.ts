@@ -55,6 +55,7 @@ export class EvidenceEngine {
   readonly #scopes = new Map<string, ToolCallScope>();
   readonly #dirtyRuns = new Set<string>();
   readonly #sequences: SequenceTracker;
+  #treeHasHistory = false;
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
@@ -95,19 +96,25 @@ export class EvidenceEngine {
     const scope = { ...scopeInput, binding_id: scopeInput.binding_id ?? scopeBindingId(scopeInput) };
     this.#opts.sink.transaction(() => this.#opts.sink.putScope(scope));
     this.#addScope(scope);
-    const stats = this.reconcile(scope.started_at_ns, scope.ended_at_ns ?? null);
+    // Pid evidence may rest on ancestors seen long before the window; cgroup and container evidence cannot.
+    const history = scope.pids.length > 0 ? 'all' : 'window';
+    const stats = this.reconcile(scope.started_at_ns, scope.ended_at_ns ?? null, history);
     this.#dirtyRuns.add(scope.run_id);
     return { scope, stats };
   }
 
   /**
-   * Re-derives correlations and verdicts for stored events in a window, from a process tree rebuilt from
-   * every stored event (pid ancestry may rest on events outside the window).
+   * Re-derives correlations and verdicts for stored events in a window. With `history: 'all'` the process
+   * tree first learns every stored event (pid ancestry may rest on events outside the window), once per
+   * engine: later events reach the tree through processBatch.
    */
-  reconcile(fromNs: bigint, toNs: bigint | null): BatchStats {
+  reconcile(fromNs: bigint, toNs: bigint | null, history: 'all' | 'window' = 'all'): BatchStats {
     const stats = emptyStats();
     const sink = this.#opts.sink;
-    for (const e of sink.loadEventsInWindow(0n, null)) this.correlator.observe(e);
+    if (history === 'all' && !this.#treeHasHistory) {
+      for (const e of sink.loadEventsInWindow(0n, null)) this.correlator.observe(e);
+      this.#treeHasHistory = true;
+    }
     const batch: EventVerdict[] = [];
     const flush = () => {
       sink.transaction(() => sink.putVerdicts(batch));

@@ -21,9 +21,10 @@ import * as q from './queries.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { resolveSigningKey } from './ledger-key.js';
 import { readMode, writeMode, type StoreMode } from './store-mode.js';
-import { currentRowSql, VersionedRows, type CurrentVersion } from './versioned-rows.js';
+import { VersionedRows } from './versioned-rows.js';
+import { VerdictWriter } from './verdict-writer.js';
 import { RunGraphWriter } from './run-graph-writer.js';
-import { bodyHash, correlationHash, manifestHash, policyHash } from './row-objects.js';
+import { bodyHash, manifestHash, policyHash } from './row-objects.js';
 import { writeAnchor, writeRedaction, type Redaction, type RedactTarget } from './ledger-records.js';
 import { sha256Hex } from '../graph/index.js';
 
@@ -49,11 +50,7 @@ export class EvidenceStore implements EvidenceSink {
   #insertBatch: Stmt;
   #insertPolicy: Stmt;
   #scopes: VersionedRows;
-  #correlations: VersionedRows;
-  #decisions: VersionedRows;
-  #risks: VersionedRows;
-  #responses: VersionedRows;
-  #currentOfEvent: { decisions: Stmt; risks: Stmt; responses: Stmt };
+  #verdicts: VerdictWriter;
   #graphs: RunGraphWriter;
   /** Events inserted in the running transaction: they have no verdict rows yet, so nothing to look up. */
   #fresh = new Set<string>();
@@ -82,30 +79,7 @@ export class EvidenceStore implements EvidenceSink {
     this.#scopes = new VersionedRows(db, L, 'scopes', [
       'binding_id', 'run_id', 'session_id', 'attempt_id', 'tool_call_id', 'tool_name', 'started_at_ns', 'ended_at_ns', 'body',
     ]);
-    this.#correlations = new VersionedRows(db, L, 'correlations', [
-      'event_id', 'binding_id', 'run_id', 'tool_call_id', 'tier', 'confidence', 'keys_matched', 'reason',
-    ]);
-    this.#decisions = new VersionedRows(db, L, 'decisions', [
-      'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'would_action', 'policy_hash', 'time_ns', 'body',
-    ]);
-    this.#risks = new VersionedRows(db, L, 'risks', [
-      'risk_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'rule_id', 'severity', 'score', 'time_ns', 'body',
-    ]);
-    this.#responses = new VersionedRows(db, L, 'responses', [
-      'response_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'result', 'time_ns', 'body',
-    ]);
-    const ofEvent = (table: 'decisions' | 'risks' | 'responses', id: string, extra = '') =>
-      db.prepare(
-        `SELECT t.${id} AS id, t.ledger_seq AS ledger_seq, t.tombstone AS tombstone, l.object_hash AS object_hash
-         FROM ${table} t LEFT JOIN ledger l ON l.seq = t.ledger_seq
-         WHERE t.event_id = ? AND ${currentRowSql(table, 't')}${extra}`,
-      );
-    this.#currentOfEvent = {
-      decisions: ofEvent('decisions', 'decision_id'),
-      risks: ofEvent('risks', 'risk_id'),
-      // Only what the engine planned or skipped is re-derived; a response a responder carried out stays.
-      responses: ofEvent('responses', 'response_id', ` AND t.result IN ('planned','skipped')`),
-    };
+    this.#verdicts = new VerdictWriter(db, L);
     this.#graphs = new RunGraphWriter(db, L);
   }
 
@@ -183,69 +157,21 @@ export class EvidenceStore implements EvidenceSink {
   /** Writes the correlation, decision, risks and planned responses of each event (new versions where changed). */
   putVerdicts(verdicts: EventVerdict[]): void {
     this.transaction(() => {
-      for (const v of verdicts) {
-        const c = v.correlation;
-        const fresh = this.#fresh.delete(v.event_id); // only the first verdict of a new event can skip the lookups
-        this.#correlations.put(
-          [c.event_id, c.binding_id, c.run_id, c.tool_call_id, c.tier, c.confidence, JSON.stringify(c.keys_matched), c.reason],
-          correlationHash(c),
-          this.#mode,
-          fresh,
-        );
-        if (!fresh) this.#retireStale(v);
-        if (v.decision) this.#putDecision(v.decision, c.run_id, fresh);
-        for (const r of v.risks) this.#putRisk(r, fresh);
-        for (const r of v.responses) this.#putResponse(r, fresh);
-      }
+      // only the first verdict of a new event can skip the lookups
+      for (const v of verdicts) this.#verdicts.put(v, this.#mode, this.#fresh.delete(v.event_id));
     });
   }
 
-  /** Removes (mutable) or tombstones (revisioned, sealed) the verdict rows a re-evaluation no longer gives. */
-  #retireStale(v: EventVerdict): void {
-    const keep = new Set<string>([
-      ...(v.decision ? [v.decision.decision_id] : []),
-      ...v.risks.map((r) => r.risk_id),
-      ...v.responses.map((r) => r.response_id),
-    ]);
-    const sets: [VersionedRows, Stmt][] = [
-      [this.#risks, this.#currentOfEvent.risks],
-      [this.#responses, this.#currentOfEvent.responses],
-      [this.#decisions, this.#currentOfEvent.decisions],
-    ];
-    this.ledger.flush();
-    for (const [rows, stmt] of sets) {
-      for (const cur of stmt.all(v.event_id) as CurrentVersion[]) if (!keep.has(cur.id)) rows.remove(cur, this.#mode);
-    }
-  }
-
   putDecision(d: PolicyDecision, runId: string | null): void {
-    this.transaction(() => this.#putDecision(d, runId, false));
-  }
-
-  #putDecision(d: PolicyDecision, runId: string | null, fresh: boolean): void {
-    const body = encodeBody(d);
-    const values = [d.decision_id, d.event_id, runId, d.tool_call_id, d.action, d.would_action, d.policy_hash, d.time_ns, body];
-    this.#decisions.put(values, bodyHash(body), this.#mode, fresh);
+    this.transaction(() => this.#verdicts.putDecision(d, runId, this.#mode));
   }
 
   putRisk(r: RiskSignal): void {
-    this.transaction(() => this.#putRisk(r, false));
-  }
-
-  #putRisk(r: RiskSignal, fresh: boolean): void {
-    const body = encodeBody(r);
-    const values = [r.risk_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.rule_id, r.severity, r.score, r.time_ns, body];
-    this.#risks.put(values, bodyHash(body), this.#mode, fresh);
+    this.transaction(() => this.#verdicts.putRisk(r, this.#mode));
   }
 
   putResponse(r: ResponseAction): void {
-    this.transaction(() => this.#putResponse(r, false));
-  }
-
-  #putResponse(r: ResponseAction, fresh: boolean): void {
-    const body = encodeBody(r);
-    const values = [r.response_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.action, r.result, r.time_ns, body];
-    this.#responses.put(values, bodyHash(body), this.#mode, fresh);
+    this.transaction(() => this.#verdicts.putResponse(r, this.#mode));
   }
 
   putScope(s: ToolCallScope & { binding_id: string }): void {

@@ -95,7 +95,8 @@ describe('forensics bundles', () => {
 
   it('fails through the CLI with exit 6, and under another key', async () => {
     const changed = bytes.slice();
-    changed[Math.floor(bytes.byteLength / 2)] ^= 0x10;
+    const mid = Math.floor(bytes.byteLength / 2);
+    changed[mid] = (changed[mid] as number) ^ 0x10;
     const bad = join(out.path, 'changed.tar.gz');
     writeFileSync(bad, changed);
     const v = await runCli(['forensics', 'verify', bad, '--pub', pub], { dataDir: out.path });

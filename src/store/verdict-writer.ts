@@ -1,0 +1,96 @@
+/**
+ * @module store/verdict-writer: writes what the engine derived from one event (correlation, decision,
+ * risks, planned responses) as versioned rows, retiring the rows a re-evaluation no longer gives.
+ */
+import type Database from 'better-sqlite3';
+import type { EventVerdict } from '../engine/index.js';
+import type { PolicyDecision, ResponseAction, RiskSignal } from '../model/index.js';
+import { encodeBody } from './codec.js';
+import type { LedgerWriter } from './ledger-writer.js';
+import type { Db } from './open-database.js';
+import { bodyHash, correlationHash } from './row-objects.js';
+import type { StoreMode } from './store-mode.js';
+import { currentRowSql, VersionedRows, type CurrentVersion } from './versioned-rows.js';
+
+export class VerdictWriter {
+  readonly #ledger: LedgerWriter;
+  readonly #correlations: VersionedRows;
+  readonly #decisions: VersionedRows;
+  readonly #risks: VersionedRows;
+  readonly #responses: VersionedRows;
+  readonly #currentOfEvent: [VersionedRows, Database.Statement][];
+
+  constructor(db: Db, ledger: LedgerWriter) {
+    this.#ledger = ledger;
+    this.#correlations = new VersionedRows(db, ledger, 'correlations', [
+      'event_id', 'binding_id', 'run_id', 'tool_call_id', 'tier', 'confidence', 'keys_matched', 'reason',
+    ]);
+    this.#decisions = new VersionedRows(db, ledger, 'decisions', [
+      'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'would_action', 'policy_hash', 'time_ns', 'body',
+    ]);
+    this.#risks = new VersionedRows(db, ledger, 'risks', [
+      'risk_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'rule_id', 'severity', 'score', 'time_ns', 'body',
+    ]);
+    this.#responses = new VersionedRows(db, ledger, 'responses', [
+      'response_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'result', 'time_ns', 'body',
+    ]);
+    const ofEvent = (table: 'decisions' | 'risks' | 'responses', id: string, extra = '') =>
+      db.prepare(
+        `SELECT t.${id} AS id, t.ledger_seq AS ledger_seq, t.tombstone AS tombstone, l.object_hash AS object_hash
+         FROM ${table} t LEFT JOIN ledger l ON l.seq = t.ledger_seq
+         WHERE t.event_id = ? AND ${currentRowSql(table, 't')}${extra}`,
+      );
+    this.#currentOfEvent = [
+      [this.#risks, ofEvent('risks', 'risk_id')],
+      // Only what the engine planned or skipped is re-derived; a response a responder carried out stays.
+      [this.#responses, ofEvent('responses', 'response_id', ` AND t.result IN ('planned','skipped')`)],
+      [this.#decisions, ofEvent('decisions', 'decision_id')],
+    ];
+  }
+
+  /** `fresh`: the event was inserted in this transaction, so it has no verdict rows to look up or retire. */
+  put(v: EventVerdict, mode: StoreMode, fresh: boolean): void {
+    const c = v.correlation;
+    this.#correlations.put(
+      [c.event_id, c.binding_id, c.run_id, c.tool_call_id, c.tier, c.confidence, JSON.stringify(c.keys_matched), c.reason],
+      correlationHash(c),
+      mode,
+      fresh,
+    );
+    if (!fresh) this.#retireStale(v, mode);
+    if (v.decision) this.putDecision(v.decision, c.run_id, mode, fresh);
+    for (const r of v.risks) this.putRisk(r, mode, fresh);
+    for (const r of v.responses) this.putResponse(r, mode, fresh);
+  }
+
+  /** Removes (mutable) or tombstones (revisioned, sealed) the verdict rows a re-evaluation no longer gives. */
+  #retireStale(v: EventVerdict, mode: StoreMode): void {
+    const keep = new Set<string>([
+      ...(v.decision ? [v.decision.decision_id] : []),
+      ...v.risks.map((r) => r.risk_id),
+      ...v.responses.map((r) => r.response_id),
+    ]);
+    this.#ledger.flush();
+    for (const [rows, stmt] of this.#currentOfEvent) {
+      for (const cur of stmt.all(v.event_id) as CurrentVersion[]) if (!keep.has(cur.id)) rows.remove(cur, mode);
+    }
+  }
+
+  putDecision(d: PolicyDecision, runId: string | null, mode: StoreMode, fresh = false): void {
+    const body = encodeBody(d);
+    const values = [d.decision_id, d.event_id, runId, d.tool_call_id, d.action, d.would_action, d.policy_hash, d.time_ns, body];
+    this.#decisions.put(values, bodyHash(body), mode, fresh);
+  }
+
+  putRisk(r: RiskSignal, mode: StoreMode, fresh = false): void {
+    const body = encodeBody(r);
+    const values = [r.risk_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.rule_id, r.severity, r.score, r.time_ns, body];
+    this.#risks.put(values, bodyHash(body), mode, fresh);
+  }
+
+  putResponse(r: ResponseAction, mode: StoreMode, fresh = false): void {
+    const body = encodeBody(r);
+    const values = [r.response_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.action, r.result, r.time_ns, body];
+    this.#responses.put(values, bodyHash(body), mode, fresh);
+  }
+}
