@@ -121,6 +121,11 @@ export class EvidenceEngine {
       countVerdicts(batch, stats);
       batch.length = 0;
     };
+    // A re-correlated event may leave the run it belonged to: every run whose window overlaps is re-derived.
+    for (const s of this.#scopes.values()) {
+      const endsAfter = s.ended_at_ns == null || s.ended_at_ns >= fromNs;
+      if (endsAfter && (toNs === null || s.started_at_ns <= toNs)) this.#dirtyRuns.add(s.run_id);
+    }
     for (const e of sink.loadEventsInWindow(fromNs, toNs)) {
       stats.received++;
       batch.push(this.#judge(e, this.correlator.correlate(e)));

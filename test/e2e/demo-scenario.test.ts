@@ -114,3 +114,32 @@ describe('Falco + Tetragon telemetry bound to a tool call', () => {
     }
   });
 });
+
+describe('a binding that takes events away from another run', () => {
+  it('re-derives the run that lost them, so its DAG no longer claims them', async () => {
+    const dir = tempDir();
+    try {
+      expect((await runCli(['telemetry', 'ingest-falco', '--file', FALCO], { dataDir: dir.path })).code).toBe(0);
+      expect((await runCli(BIND, { dataDir: dir.path })).code).toBe(0);
+      const connectOf = async (run: string) => {
+        const g = await runCli(['graph', 'explain', '--run', run, '--tool-call', run === 'r1' ? 'tc-7' : 'tc-curl', '--json'], { dataDir: dir.path });
+        return g.code === 0 && JSON.stringify(g.json().items).includes('169.254.169.254:80');
+      };
+      expect(await connectOf('r1')).toBe(true);
+      // A later, more specific binding: the curl process itself belongs to run r2.
+      const r2 = await runCli(
+        ['telemetry', 'bind', '--run', 'r2', '--tool-call', 'tc-curl', '--pid', '4260', '--started-at', '2026-11-25T10:00:03Z', '--ended-at', '2026-11-25T10:00:09Z'],
+        { dataDir: dir.path },
+      );
+      expect(r2.code, r2.stderr).toBe(0);
+      expect(await connectOf('r2')).toBe(true);
+      expect(await connectOf('r1')).toBe(false);
+      for (const run of ['r1', 'r2']) {
+        const v = await runCli(['graph', 'verify', '--run', run], { dataDir: dir.path });
+        expect(v.code, v.stdout + v.stderr).toBe(0);
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+});
