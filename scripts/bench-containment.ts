@@ -103,7 +103,10 @@ async function main(): Promise<number> {
       const arrived = preciseWallClockNs();
       const batch = events.map(finalizeEvent);
       for (const e of batch) if (e.type === 'network_connect') arrivals.set(e.event_id!, arrived);
-      engine?.processBatch(batch, null);
+      // The live path, as the sensor's store sink runs it: judge (and act) now, store on the next turn.
+      // The live path, as the sensor's store sink runs it: judge (and act), then store.
+      if (!engine) return;
+      engine.storeJudged(engine.judgeBatch(batch), null);
     },
   });
   actuator.attachSensor(sensor);

@@ -38,6 +38,11 @@ export interface BatchStats {
   responses: number;
 }
 
+export interface JudgedBatch {
+  events: RuntimeEvent[];
+  verdicts: EventVerdict[];
+}
+
 export function emptyStats(): BatchStats {
   return { received: 0, stored: 0, duplicates: 0, attributed: 0, decisions: 0, risks: 0, responses: 0 };
 }
@@ -82,6 +87,31 @@ export class EvidenceEngine {
       stats.duplicates = events.length - fresh.length;
       for (const e of fresh) this.correlator.observe(e);
       const verdicts = fresh.map((e) => this.#judge(e, this.correlator.correlate(e)));
+      this.#opts.sink.putVerdicts(verdicts);
+      countVerdicts(verdicts, stats);
+    });
+    return stats;
+  }
+
+  /**
+   * The live path: judges every event first (an enforcing decision reaches the responder before anything
+   * is written: storage costs far more than judging and must not delay containment), then stores. Live
+   * events are never duplicates; should one be, its verdict is dropped with it.
+   */
+  judgeBatch(events: RuntimeEvent[]): JudgedBatch {
+    for (const e of events) this.correlator.observe(e);
+    return { events, verdicts: events.map((e) => this.#judge(e, this.correlator.correlate(e))) };
+  }
+
+  /** Stores what judgeBatch produced, in one transaction. */
+  storeJudged(judged: JudgedBatch, batchId: string | null): BatchStats {
+    const stats = emptyStats();
+    stats.received = judged.events.length;
+    this.#opts.sink.transaction(() => {
+      const fresh = new Set(this.#opts.sink.insertEvents(judged.events, batchId).map((e) => e.event_id));
+      const verdicts = judged.verdicts.filter((v) => fresh.has(v.event_id));
+      stats.stored = fresh.size;
+      stats.duplicates = judged.events.length - fresh.size;
       this.#opts.sink.putVerdicts(verdicts);
       countVerdicts(verdicts, stats);
     });

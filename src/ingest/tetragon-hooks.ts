@@ -5,7 +5,8 @@
  * by function (after dropping the arch syscall prefix, "__x64_sys_openat" -> "openat") and reads arguments
  * by their kind (file_arg, sock_arg, process_credentials_arg, ...) rather than by position where it can.
  */
-import type { EventType, RuntimeEventInput } from '../model/index.js';
+import type { EventType, OpenFlagName, RuntimeEventInput } from '../model/index.js';
+import { openFlagNames } from '../model/index.js';
 import { REJECT, describeJsonType, familyOf, isRecord, problem, readInt, readIntIn, readString } from './mapper.js';
 
 type HookType = Extract<
@@ -132,28 +133,13 @@ function intsAfter(args: Arg[], from: number, field: string): number[] {
 const MAY_WRITE = 2;
 const MAY_READ = 4;
 const MAY_APPEND = 8;
-const O_ACCMODE = 3;
-const O_WRONLY = 1;
-const O_RDWR = 2;
-const O_CREAT = 0o100;
-const O_TRUNC = 0o1000;
-const O_APPEND = 0o2000;
-type OpenFlag = 'read' | 'write' | 'create' | 'truncate' | 'append';
+type OpenFlag = OpenFlagName;
 
 function maskFlags(mask: number): OpenFlag[] {
   const out: OpenFlag[] = [];
   if (mask & MAY_READ) out.push('read');
   if (mask & (MAY_WRITE | MAY_APPEND)) out.push('write');
   if (mask & MAY_APPEND) out.push('append');
-  return out;
-}
-
-function openModeFlags(flags: number): OpenFlag[] {
-  const mode = flags & O_ACCMODE;
-  const out: OpenFlag[] = mode === O_RDWR ? ['read', 'write'] : mode === O_WRONLY ? ['write'] : ['read'];
-  if (flags & O_CREAT) out.push('create');
-  if (flags & O_TRUNC) out.push('truncate');
-  if (flags & O_APPEND) out.push('append');
   return out;
 }
 
@@ -235,7 +221,7 @@ export function addHookFields(
       ev.path = first.path;
       const n = intsAfter(args, first.index + 1, field)[0];
       if (n !== undefined && base === 'security_file_permission') ev.open_flags = maskFlags(n);
-      else if (n !== undefined && (base.startsWith('open') || base === 'creat')) ev.open_flags = openModeFlags(n);
+      else if (n !== undefined && (base.startsWith('open') || base === 'creat')) ev.open_flags = openFlagNames(n);
       break;
     }
     case 'network_connect':

@@ -4,3 +4,4 @@ export * from './scope.js';
 export * from './evidence.js';
 export * from './dag.js';
 export * from './time.js';
+export * from './open-flags.js';

@@ -6,7 +6,8 @@ import type { RuntimeEventInput } from '../model/index.js';
 import type { DecodeContext, RecordView } from './decode.js';
 import { ENFORCE_ACTIONS, EventKind, LAYOUT, LIMITS, SYSCALL_NAMES, TLS_FUNCS } from './layout.js';
 import { parseTlsPayload } from './tls.js';
-import { containerIdFromCgroupName, formatIp, openFlagNames } from './event-fields.js';
+import { containerIdFromCgroupName, formatIp } from './event-fields.js';
+import { openFlagNames } from '../model/index.js';
 
 type Fields = Record<string, number>;
 const T = LAYOUT.ap_task.fields;

@@ -28,27 +28,6 @@ export function formatIp(bytes: Uint8Array): string {
   return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
 }
 
-const O_ACCMODE = 3;
-const O_WRONLY = 1;
-const O_RDWR = 2;
-const O_CREAT = 0o100;
-const O_TRUNC = 0o1000;
-const O_APPEND = 0o2000;
-
-export type OpenFlagName = 'read' | 'write' | 'create' | 'truncate' | 'append';
-
-/** open(2) flags -> the model's open_flags list. */
-export function openFlagNames(flags: number): OpenFlagName[] {
-  const out: OpenFlagName[] = [];
-  const mode = flags & O_ACCMODE;
-  if (mode !== O_WRONLY) out.push('read');
-  if (mode === O_WRONLY || mode === O_RDWR) out.push('write');
-  if (flags & O_CREAT) out.push('create');
-  if (flags & O_TRUNC) out.push('truncate');
-  if (flags & O_APPEND) out.push('append');
-  return out;
-}
-
 /**
  * The container id in a cgroup leaf name: the 64-hex name Docker's cgroupfs driver uses, or the systemd
  * driver's `docker-<id>.scope` and its containerd, CRI-O and Podman variants. Null if it is none of these.

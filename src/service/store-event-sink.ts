@@ -57,9 +57,11 @@ export class StoreEventSink {
     this.#graphEveryMs = opts.graphEveryMs ?? 2000;
   }
 
+  /** Judges (and so acts) before storing: writing the batch costs far more than judging it. */
   processBatch(events: RuntimeEventInput[]): void {
     if (events.length === 0) return;
-    this.stored += this.engine.processBatch(events.map(finalizeEvent), null).stored;
+    const judged = this.engine.judgeBatch(events.map(finalizeEvent));
+    this.stored += this.engine.storeJudged(judged, null).stored;
     const now = Date.now();
     if (now - this.#lastGraph >= this.#graphEveryMs) {
       this.#lastGraph = now;

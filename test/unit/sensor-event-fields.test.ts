@@ -1,6 +1,7 @@
 /** Small formatters: IP text, open flags, container ids, CIDR parsing, kernel dev_t. */
 import { describe, expect, it } from 'vitest';
-import { containerIdFromCgroupName, formatIp, kernelDevFromStat, openFlagNames, parseCidr } from '../../src/sensor/index.js';
+import { containerIdFromCgroupName, formatIp, kernelDevFromStat, parseCidr } from '../../src/sensor/index.js';
+import { openFlagNames } from '../../src/model/index.js';
 
 describe('formatIp', () => {
   it('formats IPv4 and RFC 5952 IPv6', () => {
