@@ -66,7 +66,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
       addStats(stats, engine.processBatch(events, batchId));
       opts.onProgress?.(stats, reader.lineCount());
     },
-    opts.host ? { host: opts.host } : {},
+    { batchSize: 50_000, ...(opts.host ? { host: opts.host } : {}) },
   );
   // Scopes bound earlier may rest on ancestry that only this file reveals: re-correlate its window.
   if (store.loadScopes().length > 0 && minNs !== null) {
