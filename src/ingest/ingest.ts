@@ -64,6 +64,8 @@ export interface IngestOptions {
   maxRejectedLines?: number;
   /** Host for records that name none. */
   host?: string;
+  /** Hand over what each read brought, however little: a live pipe (falco | agentprov) must not wait for a full batch. */
+  flushEachChunk?: boolean;
 }
 
 export interface IngestSummary {
@@ -157,6 +159,7 @@ export async function ingestLines(
       take(lines[i]!);
       if (pending.length >= batchSize) await flush();
     }
+    if (options.flushEachChunk) await flush();
   }
   await flush();
   summary.input_sha256 = reader.digest();

@@ -66,7 +66,9 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
       addStats(stats, engine.processBatch(events, batchId));
       opts.onProgress?.(stats, reader.lineCount());
     },
-    { batchSize: 50_000, ...(opts.host ? { host: opts.host } : {}) },
+    // Big transactions for files (random-key index pages are written once per commit, not once per row);
+    // a stream is stored as it arrives.
+    { batchSize: 50_000, flushEachChunk: 'stream' in opts.input, ...(opts.host ? { host: opts.host } : {}) },
   );
   // Scopes bound earlier may rest on ancestry that only this file reveals: re-correlate its window.
   if (store.loadScopes().length > 0 && minNs !== null) {
