@@ -4,7 +4,7 @@
  */
 import { nsToIso } from '../model/index.js';
 import type { RunVerification } from '../service/verify-run.js';
-import { eventsOfBinding, responsesOfRun, risksOfRun, type Db } from '../store/index.js';
+import { eventsOfBinding, responsesOfRun, risksOfRun, tierCountsOfBinding, type Db } from '../store/index.js';
 import type { ToolCallRecord } from './record-end.js';
 
 export interface RecordingSummary {
@@ -45,10 +45,7 @@ export function summarizeRecording(db: Db, rec: ToolCallRecord, verify: RunVerif
   const c = rec.capture;
   const owned = eventsOfBinding(db, c.binding_id);
   const procs = new Set(owned.map((o) => `${o.event.pid}@${o.event.process_start_ns ?? '?'}`));
-  const tiers = db.prepare('SELECT tier, COUNT(*) AS n FROM correlations WHERE binding_id = ? GROUP BY tier').all(c.binding_id) as {
-    tier: string;
-    n: number;
-  }[];
+  const tiers = tierCountsOfBinding(db, c.binding_id);
   const risks = risksOfRun(db, c.run_id)
     .filter((r) => r.tool_call_id === c.tool_call_id)
     .sort((a, b) => b.score - a.score);

@@ -5,6 +5,10 @@
 import { contentHash } from '../graph/index.js';
 import type { Db } from './open-database.js';
 import { decodeEvent, encodeBody } from './codec.js';
+import { currentRowSql } from './versioned-rows.js';
+
+// Revisioned and sealed stores keep every version of a correlation: count only the current one.
+const CUR_CORR = currentRowSql('correlations', 'c');
 import type { RuntimeEvent } from '../model/index.js';
 
 export type CaptureKind = 'ebpf' | 'proc_poll';
@@ -227,12 +231,19 @@ export function eventsOfBinding(db: Db, bindingId: string): { event: RuntimeEven
   const rows = db
     .prepare(
       `SELECT e.body AS body, c.tool_call_id AS tool_call_id FROM events e JOIN correlations c ON c.event_id = e.event_id
-       WHERE c.binding_id = ? ORDER BY e.time_ns, e.event_id`,
+       WHERE c.binding_id = ? AND ${CUR_CORR} ORDER BY e.time_ns, e.event_id`,
     )
     .all(bindingId) as { body: string; tool_call_id: string | null }[];
   return rows.map((r) => ({ event: decodeEvent(r.body), tool_call_id: r.tool_call_id }));
 }
 
 export function countEventsOfBinding(db: Db, bindingId: string): number {
-  return (db.prepare('SELECT COUNT(*) AS n FROM correlations WHERE binding_id = ?').get(bindingId) as { n: number }).n;
+  return (db.prepare(`SELECT COUNT(*) AS n FROM correlations c WHERE c.binding_id = ? AND ${CUR_CORR}`).get(bindingId) as { n: number }).n;
+}
+
+/** How many of a binding's events each correlation tier attributed. */
+export function tierCountsOfBinding(db: Db, bindingId: string): { tier: string; n: number }[] {
+  return db
+    .prepare(`SELECT c.tier AS tier, COUNT(*) AS n FROM correlations c WHERE c.binding_id = ? AND ${CUR_CORR} GROUP BY c.tier`)
+    .all(bindingId) as { tier: string; n: number }[];
 }
