@@ -38,7 +38,8 @@ describeRoot('cgroup v1 responder fallbacks', () => {
     }
   });
 
-  it.skipIf(!freezer)('(needs the v1 freezer hierarchy) freezes, thaws and kills the tasks of a v1 freezer cgroup', async () => {
+  // Like every kernel skip, a missing freezer fails the run where AGENTPROV_REQUIRE_EBPF=1 (CI).
+  it.skipIf(!freezer && process.env['AGENTPROV_REQUIRE_EBPF'] !== '1')('(needs the v1 freezer hierarchy) freezes, thaws and kills the tasks of a v1 freezer cgroup', async () => {
     const child = spawn('sleep', ['30'], { stdio: 'ignore' });
     children.push(child);
     const exit = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_c, s) => r(s)));
