@@ -7,7 +7,7 @@
  * is a gap in the timeline (telemetry_loss), never an attack.
  */
 import type { EventType, RuntimeEventInput } from '../model/index.js';
-import { normalizeContainerId } from './container-id.js';
+import { normalizeContainerId } from '../correlate/index.js';
 import { EVT_TYPES, MAPPED_FIELDS, PTRACE_REQUESTS, cleanPath, openFlags, parseTuple } from './falco-fields.js';
 import {
   type MapContext,

@@ -1,7 +1,7 @@
 /** @module ingest: JSONL from Falco, Tetragon or agentprov itself -> RuntimeEvents, with a line-exact manifest. */
 export { readNumberedLines } from './line-reader.js';
 export type { LineInput, NumberedLine, NumberedLineReader, ReadOptions } from './line-reader.js';
-export { normalizeContainerId, containerIdsMatch, MIN_CONTAINER_ID_PREFIX } from './container-id.js';
+export { normalizeContainerId, containerIdsMatch, CONTAINER_ID_MIN as MIN_CONTAINER_ID_PREFIX } from '../correlate/index.js';
 export { REJECT, isoTextToNs, lineEventId, splitArgs } from './mapper.js';
 export type { MapContext, MapResult, Mapper } from './mapper.js';
 export { mapFalco, FALCO_DROP_RULE } from './falco.js';

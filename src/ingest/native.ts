@@ -5,7 +5,7 @@
  * since a misspelt field (`containerid`) would otherwise silently lose attribution evidence.
  */
 import { RuntimeEventSchema } from '../model/index.js';
-import { normalizeContainerId } from './container-id.js';
+import { normalizeContainerId } from '../correlate/index.js';
 import { type MapContext, type MapResult, REJECT, stampEvents } from './mapper.js';
 
 /** The event_id domain of native lines: the bytes are ours, whatever `source` the event names. */

@@ -6,7 +6,7 @@
  * ppid and to record a mismatch, never to override what the record says.
  */
 import type { RuntimeEventInput } from '../model/index.js';
-import { normalizeContainerId } from './container-id.js';
+import { normalizeContainerId } from '../correlate/index.js';
 import { describeJsonType, isRecord, problem, readInt, readIsoNs, readString, splitArgs } from './mapper.js';
 
 export interface ExecIdParts {
