@@ -1,11 +1,10 @@
 /** @module service/bind-scope: declares a ToolCallScope and re-correlates the stored events it may own. */
-import { EvidenceEngine, type BatchStats } from '../engine/index.js';
+import type { BatchStats } from '../engine/index.js';
 import { ToolCallScopeSchema, type ToolCallScope, type ToolCallScopeInput } from '../model/index.js';
 import { InputError } from '../errors.js';
 import type { EvidenceStore } from '../store/index.js';
 import type { LoadedPolicy } from './policy-files.js';
-import { nsToIso } from '../model/index.js';
-import { gateEngineOptions } from './gate-intent.js';
+import { afterTheFactEngine } from './after-the-fact-engine.js';
 
 export interface BindResult {
   scope: ToolCallScope;
@@ -27,17 +26,7 @@ export function bindScope(opts: {
     );
   }
   const { store, loaded } = opts;
-  store.putPolicy(
-    { policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files },
-    nsToIso(opts.now()),
-  );
-  const engine = new EvidenceEngine({
-    sink: store,
-    policy: loaded.policy,
-    clock: opts.now,
-    noResponderReason: 'telemetry was ingested after the fact: there is no live process to act on',
-    ...gateEngineOptions(store),
-  });
+  const engine = afterTheFactEngine(store, loaded, opts.now);
   const { scope, stats } = engine.bind(parsed.data);
   engine.rebuildDirtyRuns();
   const dag = engine.rebuildRun(scope.run_id);

@@ -9,11 +9,11 @@ import {
   type IngestSummary,
   type LineInput,
 } from '../ingest/index.js';
-import { addStats, emptyStats, EvidenceEngine, finalizeEvent, type BatchStats } from '../engine/index.js';
+import { addStats, emptyStats, finalizeEvent, type BatchStats } from '../engine/index.js';
 import type { EvidenceStore } from '../store/index.js';
 import type { LoadedPolicy } from './policy-files.js';
+import { afterTheFactEngine } from './after-the-fact-engine.js';
 import { nsToIso } from '../model/index.js';
-import { gateEngineOptions } from './gate-intent.js';
 
 export interface IngestFileResult {
   manifest: IngestManifest;
@@ -41,14 +41,7 @@ export interface IngestFileOptions {
 export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileResult> {
   const { store, loaded } = opts;
   const startedNs = opts.now();
-  const engine = new EvidenceEngine({
-    sink: store,
-    policy: loaded.policy,
-    clock: opts.now,
-    noResponderReason: 'telemetry was ingested after the fact: there is no live process to act on',
-    ...gateEngineOptions(store),
-  });
-  store.putPolicy({ policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files }, nsToIso(startedNs));
+  const engine = afterTheFactEngine(store, loaded, opts.now);
   const reader = readNumberedLines(opts.input);
   const batchId = contentHash({ v: 'agentprov.batch/v1', input: reader.name, started: startedNs });
   const stats = emptyStats();
