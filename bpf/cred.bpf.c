@@ -35,14 +35,8 @@ statfunc void ap_cred_enter(__u32 syscall, struct trace_event_raw_sys_enter *ctx
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ap_pending p = {};
 
-	p.syscall = syscall;
-	/* only this syscall's arguments: see ap_pending_save */
-	if (nargs > 0)
-		p.args[0] = ctx->args[0];
-	if (nargs > 1)
-		p.args[1] = ctx->args[1];
-	if (nargs > 2)
-		p.args[2] = ctx->args[2];
+	/* the pending record also keeps the ids before the call, to report old -> new */
+	ap_pending_args(&p, syscall, ctx, nargs);
 	ap_read_ids(p.old_ids, p.old_caps);
 	bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
 }

@@ -82,27 +82,33 @@ statfunc void ap_pending_del(void)
 }
 
 /*
- * Save the first nargs syscall arguments. A syscall tracepoint's record
+ * Keep the first nargs syscall arguments. A syscall tracepoint's record
  * holds only that syscall's arguments: reading past them makes the attach
  * fail with EACCES (max_ctx_offset), so each caller states its count.
  */
+statfunc void ap_pending_args(struct ap_pending *p, __u32 syscall, struct trace_event_raw_sys_enter *ctx,
+			     int nargs)
+{
+	p->syscall = syscall;
+	/* direct ctx loads: the verifier rewrites them, no probe read needed */
+	if (nargs > 0)
+		p->args[0] = ctx->args[0];
+	if (nargs > 1)
+		p->args[1] = ctx->args[1];
+	if (nargs > 2)
+		p->args[2] = ctx->args[2];
+	if (nargs > 3)
+		p->args[3] = ctx->args[3];
+	if (nargs > 4)
+		p->args[4] = ctx->args[4];
+}
+
 statfunc void ap_pending_save(__u32 syscall, struct trace_event_raw_sys_enter *ctx, int nargs)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ap_pending p = {};
 
-	p.syscall = syscall;
-	/* direct ctx loads: the verifier rewrites them, no probe read needed */
-	if (nargs > 0)
-		p.args[0] = ctx->args[0];
-	if (nargs > 1)
-		p.args[1] = ctx->args[1];
-	if (nargs > 2)
-		p.args[2] = ctx->args[2];
-	if (nargs > 3)
-		p.args[3] = ctx->args[3];
-	if (nargs > 4)
-		p.args[4] = ctx->args[4];
+	ap_pending_args(&p, syscall, ctx, nargs);
 	bpf_map_update_elem(&pending, &id, &p, BPF_ANY);
 }
 
