@@ -3,12 +3,13 @@
  * address is killed through cgroup.kill while its sibling (same run, its own cgroup) keeps running, and the
  * response record carries the measured latency from the kernel event.
  */
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cgroupIdOf, isPopulated } from '../../src/host/index.js';
 import { responsesOfRun, nodesOfRun, edgesOfRun, decisionsOfRun } from '../../src/store/index.js';
 import { describeKernel } from './require-ebpf.js';
 import { exitOf, lines, startPipeline, until, type Pipeline } from './respond-harness.js';
+import { listenLoopback } from './loopback-listener.js';
 
 const POLICY = `
 version: 1
@@ -33,9 +34,7 @@ describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
   let server: Server;
   let port = 0;
   beforeAll(async () => {
-    server = createServer((s) => s.end());
-    await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
-    port = (server.address() as { port: number }).port;
+    ({ server, port } = await listenLoopback());
     p = await startPipeline('kill', POLICY, { sensor: { enforce: true } });
   });
   afterAll(async () => {

@@ -3,12 +3,13 @@
  * the sensor's in-kernel flag (every connect denied); thawing alone shows the network is still cut; release
  * restores both.
  */
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cgroupIdOf, isFrozen } from '../../src/host/index.js';
 import { ResponseStore, responsesOfRun } from '../../src/store/index.js';
 import { describeKernel } from './require-ebpf.js';
 import { lines, startPipeline, until, type Pipeline } from './respond-harness.js';
+import { listenLoopback } from './loopback-listener.js';
 
 const POLICY = `
 version: 1
@@ -27,9 +28,7 @@ describeKernel('respond: quarantine and release', () => {
   let server: Server;
   let port = 0;
   beforeAll(async () => {
-    server = createServer((s) => s.end());
-    await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
-    port = (server.address() as { port: number }).port;
+    ({ server, port } = await listenLoopback());
     p = await startPipeline('quarantine', POLICY, { sensor: { enforce: true } });
   });
   afterAll(async () => {

@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, rmSync, symlinkSync, chmodSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
+import type { Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { cgroupIdOf } from '../../src/host/capabilities.js';
 import { spawnInCgroup } from '../../src/host/index.js';
 import { describeKernel } from './require-ebpf.js';
 import { collect, startHarness, type Harness } from './sensor-harness.js';
+import { listenLoopback } from './loopback-listener.js';
 
 const connectScript = (host: string, port: number) =>
   `import socket\ntry:\n  socket.create_connection(('${host}', ${port}), timeout=3).close(); print('ok')\nexcept OSError as e: print('errno', e.errno)`;
@@ -23,9 +24,7 @@ describeKernel('sensor: enforcement', () => {
   let dir: string;
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'agentprov-enforce-'));
-    server = createServer((s) => s.end());
-    await new Promise<void>((r) => server.listen(0, '0.0.0.0', () => r()));
-    port = (server.address() as { port: number }).port;
+    ({ server, port } = await listenLoopback());
     h = await startHarness('enforce', { enforce: true });
   });
   afterAll(async () => {

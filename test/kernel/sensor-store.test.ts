@@ -5,12 +5,13 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect, createServer, type Server } from 'node:net';
+import { connect, type Server } from 'node:net';
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createLeaf, ensureCgroup2Root, removeLeaf, spawnInCgroup, type CgroupLeaf } from '../../src/host/index.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { describeKernel } from './require-ebpf.js';
+import { listenLoopback } from './loopback-listener.js';
 
 function waitFor(child: ChildProcess, text: string, ms: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -48,9 +49,7 @@ describeKernel('agentprov-sensor --output store', () => {
   beforeAll(async () => {
     const root = await ensureCgroup2Root();
     leaf = createLeaf('agentprov-test', `sensor-store-${process.pid}`, { root });
-    listener = createServer((s) => s.end()).listen(0, '127.0.0.1');
-    await new Promise((r) => listener.once('listening', r));
-    port = (listener.address() as { port: number }).port;
+    ({ server: listener, port } = await listenLoopback('127.0.0.1'));
   });
   afterAll(async () => {
     listener?.close();
