@@ -2,7 +2,7 @@
 export { readNumberedLines } from './line-reader.js';
 export type { LineInput, NumberedLine, NumberedLineReader, ReadOptions } from './line-reader.js';
 export { normalizeContainerId, containerIdsMatch, CONTAINER_ID_MIN as MIN_CONTAINER_ID_PREFIX } from '../correlate/index.js';
-export { REJECT, isoTextToNs, lineEventId, splitArgs } from './mapper.js';
+export { REJECT, isoTextToNs, splitArgs } from './mapper.js';
 export type { MapContext, MapResult, Mapper } from './mapper.js';
 export { mapFalco, FALCO_DROP_RULE } from './falco.js';
 export { mapTetragon, tetragonEventKey, TETRAGON_EVENT_KEYS } from './tetragon.js';

@@ -5,7 +5,7 @@
  * nothing a line contains can throw or stop the batch. Counts are exact even when the stored list of
  * rejected lines is capped.
  */
-import { hash } from 'node:crypto';
+import { sha256Hex } from '../graph/index.js';
 import type { IngestManifest, RejectedLine, RuntimeEventInput } from '../model/index.js';
 import { type SourceFormat, detectFormat } from './detect.js';
 import { mapFalco } from './falco.js';
@@ -133,7 +133,7 @@ export async function ingestLines(
       reject(l.line, REJECT.tooLong, `line is ${l.oversize} bytes, over the reader's limit of ${l.bytes.length}`);
       return;
     }
-    const rawSha256 = hash('sha256', l.bytes, 'hex');
+    const rawSha256 = sha256Hex(l.bytes);
     const ctx: MapContext = { line: l.line, file: reader.name, rawSha256, host: options.host };
     const r = mapText(l.text, format, ctx, seen);
     if (!r.ok) {

@@ -68,8 +68,6 @@ export function runMapper(build: () => RuntimeEventInput[]): MapResult {
   }
 }
 
-/** The id of an ingested line's event: graph's eventIdFor, the one definition of the id format. */
-export const lineEventId: (source: string, rawSha256: string) => string = eventIdFor;
 
 /** Gives each event its raw_ref and content address; several events of one line get distinct ids. */
 export function stampEvents(events: RuntimeEventInput[], idSource: string, ctx: MapContext): RuntimeEventInput[] {
@@ -77,7 +75,7 @@ export function stampEvents(events: RuntimeEventInput[], idSource: string, ctx: 
   for (let i = 0; i < events.length; i++) {
     const ev = events[i]!;
     ev.raw_ref = { file: ctx.file, line: ctx.line, sha256: ctx.rawSha256 };
-    ev.event_id = lineEventId(idSource, many ? `${ctx.rawSha256}:${i}` : ctx.rawSha256);
+    ev.event_id = eventIdFor(idSource, many ? `${ctx.rawSha256}:${i}` : ctx.rawSha256);
   }
   return events;
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventIdFor } from '../../src/graph/index.js';
-import { containerIdsMatch, detectFormat, lineEventId, mapNative, normalizeContainerId } from '../../src/ingest/index.js';
+import { containerIdsMatch, detectFormat, mapLine, mapNative, normalizeContainerId } from '../../src/ingest/index.js';
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 const line = (name: string) => readFileSync(`fixtures/native/${name}.jsonl`, 'utf8').trimEnd();
@@ -85,9 +85,11 @@ describe('detectFormat', () => {
 });
 
 describe('event ids', () => {
-  it('the one-shot hash id equals graph eventIdFor', () => {
-    for (const source of ['falco', 'tetragon', 'native_jsonl']) {
-      for (const raw of [sha('a'), `${sha('b')}:1`]) expect(lineEventId(source, raw)).toBe(eventIdFor(source, raw));
-    }
+  it('an ingested line gets graph eventIdFor(source, sha256 of the line): the one definition of the id', () => {
+    const text = readFileSync('../shared/fixtures/falco-sample.jsonl', 'utf8').split('\n')[0]!;
+    const raw = sha(text);
+    const r = mapLine(text, 'falco', { line: 1, file: 'x.jsonl', rawSha256: raw });
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.events[0]!.event_id).toBe(eventIdFor('falco', raw));
   });
 });
