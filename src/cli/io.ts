@@ -1,5 +1,6 @@
 /** @module cli/io: the streams, environment and clock a command runs with (injectable, so tests run in-process). */
 import type { Readable } from 'node:stream';
+import { toJsonText } from '../model/index.js';
 
 export interface CliIo {
   stdout: { write(text: string): unknown };
@@ -31,11 +32,6 @@ export interface JsonEnvelope<T> {
   [extra: string]: unknown;
 }
 
-/** JSON with bigint written as decimal strings (ns times must not lose precision). */
-export function toJson(value: unknown, pretty = true): string {
-  return JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), pretty ? 2 : 0);
-}
-
 export function printJson(io: CliIo, value: unknown): void {
-  io.stdout.write(`${toJson(value)}\n`);
+  io.stdout.write(`${toJsonText(value, 2)}\n`);
 }

@@ -23,6 +23,7 @@ import { readAnchorDir, verifyStoreLedger, type LedgerVerification } from '../se
 import { collect, dataDirOf, parseIntOption } from './common.js';
 import { printJson, type CliIo } from './io.js';
 import type { CommandContext } from './program.js';
+import { toJsonText } from '../model/index.js';
 
 async function withLedgerStore<T>(
   cmd: Command,
@@ -169,7 +170,7 @@ export function registerLedger({ io, state, program }: CommandContext): void {
       const seq = seqArg(seqText, 'SEQ');
       const anchor = o.anchor ? anchorFromJson(readFileSync(o.anchor, 'utf8'), o.anchor) : undefined;
       const doc = await withLedgerStore(this, io, { mustExist: true }, (store) => proveSeq(store.db, seq, anchor));
-      if (o.out) writeFileSync(o.out, `${JSON.stringify(doc, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v), 2)}\n`);
+      if (o.out) writeFileSync(o.out, `${toJsonText(doc, 2)}\n`);
       if (o.json) return printJson(io, doc);
       io.stdout.write(
         `entry ${seq} (${doc.entry.kind}, ${doc.entry.entry_hash.slice(0, 16)}) is leaf ${doc.proof.leaf_index} of anchor ` +

@@ -8,7 +8,7 @@
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { dirname } from 'node:path';
-import { ToolCallScopeSchema, type ToolCallScope } from '../model/index.js';
+import { ToolCallScopeSchema, toJsonText, type ToolCallScope } from '../model/index.js';
 
 export const DEFAULT_SCOPE_SOCKET = '/run/agentprov/sensor.sock';
 const MAX_LINE = 64 * 1024;
@@ -18,7 +18,7 @@ export interface ScopeBinder {
 }
 
 function reply(sock: Socket, body: Record<string, unknown>): void {
-  sock.write(`${JSON.stringify(body, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))}\n`);
+  sock.write(`${toJsonText(body)}\n`);
 }
 
 function handleLine(line: string, binder: ScopeBinder, sock: Socket): void {

@@ -5,3 +5,4 @@ export * from './evidence.js';
 export * from './dag.js';
 export * from './time.js';
 export * from './open-flags.js';
+export * from './json.js';

@@ -3,7 +3,7 @@
  * JsonlSink writes one JSON object per line; MemoryEventSink keeps them, for tests and embedding.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { nsToIso, type RuntimeEventInput } from '../model/index.js';
+import { nsToIso, toJsonText, type RuntimeEventInput } from '../model/index.js';
 
 export interface EventSink {
   processBatch(events: RuntimeEventInput[]): void;
@@ -26,7 +26,7 @@ export function eventToJsonLine(event: RuntimeEventInput): string {
     return JSON.stringify(out);
   } catch {
     // a bigint somewhere else (labels are strings, so only a caller's extension could do this)
-    return JSON.stringify(out, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+    return toJsonText(out);
   }
 }
 

@@ -1,5 +1,5 @@
 /** @module store/codec: stored JSON bodies <-> model objects (bigint ns fields travel as decimal strings). */
-import type { RuntimeEvent, ToolCallScope, PolicyDecision, RiskSignal, ResponseAction } from '../model/index.js';
+import { toJsonText, type RuntimeEvent, type ToolCallScope, type PolicyDecision, type RiskSignal, type ResponseAction } from '../model/index.js';
 
 const EVENT_NS_FIELDS = ['time_ns', 'process_start_ns', 'parent_start_ns'] as const;
 
@@ -8,11 +8,7 @@ const EVENT_NS_FIELDS = ['time_ns', 'process_start_ns', 'parent_start_ns'] as co
  * the stored text (verify re-canonicalizes what it reads), and JSON.stringify is several times faster.
  */
 export function encodeBody(value: unknown): string {
-  return JSON.stringify(value, bigintAsString);
-}
-
-function bigintAsString(_key: string, v: unknown): unknown {
-  return typeof v === 'bigint' ? v.toString() : v;
+  return toJsonText(value);
 }
 
 /** Events are the hot path: convert their few bigint fields on a shallow copy and skip the replacer. */
