@@ -52,6 +52,13 @@ statfunc void ap_submit(void *e, __u32 kind)
 	ap_count(kind, true);
 }
 
+/* Records someone waits on (enforcement): wake the reader now. */
+statfunc void ap_submit_now(void *e, __u32 kind)
+{
+	bpf_ringbuf_submit(e, BPF_RB_FORCE_WAKEUP);
+	ap_count(kind, true);
+}
+
 statfunc void ap_header(struct ap_event_header *h, __u32 kind, __u32 size)
 {
 	h->kind = kind;

@@ -10,6 +10,9 @@
  * cgroup or a denied filename; the signal is fatal before the new image
  * runs a single instruction. sched_process_exec checks the executed inode
  * as well, which a relative path or a symlink cannot dodge.
+ * A refused connect() is reported with a forced wakeup: a deny entry may ask
+ * the ring thread to kill or freeze the cgroup (enum ap_contain), and that
+ * must not wait for the next poll.
  * These programs are attached only with --enforce.
  */
 #include "vmlinux.h"
@@ -62,7 +65,7 @@ statfunc void ap_report_connect(__u32 action, __u32 rule, __u16 family, __u16 po
 	else if (len == 16)
 		__builtin_memcpy(e->addr, addr, 16);
 	e->path[0] = 0;
-	ap_submit(e, AP_EV_ENFORCE);
+	ap_submit_now(e, AP_EV_ENFORCE);
 }
 
 statfunc __u32 *ap_deny_v4_match(__u64 cg, __u32 ip4)
@@ -148,7 +151,7 @@ statfunc void ap_report_exec(__u32 action, __u32 rule, const char *path, bool us
 		bpf_probe_read_user_str(e->path, sizeof(e->path), path);
 	else
 		bpf_probe_read_kernel_str(e->path, sizeof(e->path), path);
-	ap_submit(e, AP_EV_ENFORCE);
+	ap_submit_now(e, AP_EV_ENFORCE);
 }
 
 statfunc int ap_exec_deny_enter(__u64 filename)

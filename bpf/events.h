@@ -106,6 +106,20 @@ enum ap_tls_direction {
 	AP_TLS_DIR_READ = 1,
 };
 
+/*
+ * What the sensor does at once, on its ring thread, when the kernel refuses a
+ * connect() through a deny entry: the top bits of the deny_v4/deny_v6 value,
+ * above the rule tag. The kernel cannot kill a cgroup from a cgroup/connect
+ * program; the ring thread can, without waiting for the JavaScript thread.
+ */
+enum ap_contain {
+	AP_CONTAIN_NONE = 0,
+	AP_CONTAIN_KILL = 1,   /* write cgroup.kill of the task's cgroup */
+	AP_CONTAIN_FREEZE = 2, /* write 1 to cgroup.freeze */
+};
+#define AP_DENY_CONTAIN_SHIFT 24
+#define AP_DENY_RULE_MASK 0x00ffffffu
+
 /* tracked_cgroup value bits. */
 enum ap_cgroup_flag {
 	AP_CG_TRACK = 1,      /* emit events for tasks in this cgroup */
@@ -290,7 +304,7 @@ struct ap_enforce_event {
 	struct ap_event_header hdr;
 	struct ap_task task;
 	__u32 action; /* enum ap_enforce_action */
-	__u32 rule;   /* value stored with the matching deny entry */
+	__u32 rule;   /* value of the matching deny entry: rule tag | contain << AP_DENY_CONTAIN_SHIFT */
 	__u16 family; /* connect: AF_INET or AF_INET6 */
 	__u16 port;   /* connect: host byte order */
 	__u8 addr[16];

@@ -107,7 +107,7 @@ typedef struct {
 	__type(value, struct ap_scratch);
 } ap_scratch_map;
 
-/* deny_v4 / deny_v6: {cgroup, prefix} -> rule tag; written by userspace. */
+/* deny_v4 / deny_v6: {cgroup, prefix} -> rule tag | ap_contain << AP_DENY_CONTAIN_SHIFT; userspace. */
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
 	__uint(max_entries, 16384);

@@ -10,6 +10,8 @@
         "addon.cc",
         "sensor.cc",
         "sensor-maps.cc",
+        "sensor-containment.cc",
+        "containment.cc",
         "ring-poller.cc",
         "layout.cc",
         "errors.cc"

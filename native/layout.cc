@@ -192,6 +192,9 @@ Napi::Object LayoutConstants(Napi::Env env) {
   c.Set("AP_EV_UNLINK", static_cast<int>(AP_EV_UNLINK));
   c.Set("AP_EV_TLS", static_cast<int>(AP_EV_TLS));
   c.Set("AP_EV_ENFORCE", static_cast<int>(AP_EV_ENFORCE));
+  c.Set("AP_DENY_CONTAIN_SHIFT", static_cast<int>(AP_DENY_CONTAIN_SHIFT));
+  c.Set("AP_CONTAIN_KILL", static_cast<int>(AP_CONTAIN_KILL));
+  c.Set("AP_CONTAIN_FREEZE", static_cast<int>(AP_CONTAIN_FREEZE));
   c.Set("AP_CG_TRACK", static_cast<int>(AP_CG_TRACK));
   c.Set("AP_CG_QUARANTINE", static_cast<int>(AP_CG_QUARANTINE));
   c.Set("AP_CG_ENFORCE", static_cast<int>(AP_CG_ENFORCE));

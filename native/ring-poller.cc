@@ -4,6 +4,8 @@
 
 #include <bpf/libbpf.h>
 
+#include "containment.h"
+
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -41,8 +43,8 @@ void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batc
   }
 }
 
-RingPoller::RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch)
-    : env_(env), ring_fd_(ring_fd) {
+RingPoller::RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Containment* containment)
+    : env_(env), ring_fd_(ring_fd), containment_(containment) {
   tsfn_ = BatchTsfn::New(env, on_batch, "agentprov-ring", kMaxQueue, 1, nullptr);
 }
 
@@ -79,6 +81,8 @@ void RingPoller::Stop() {
 // This function is called from the poller thread, inside ring_buffer__poll.
 int RingPoller::OnSample(void* ctx, void* data, size_t len) {
   auto* self = static_cast<RingPoller*>(ctx);
+  // Containment first: it is what someone is waiting on.
+  if (self->containment_ != nullptr) self->containment_->OnRecord(data, len);
   uint32_t frame = static_cast<uint32_t>(len);
   size_t at = self->batch_.size();
   self->batch_.resize(at + sizeof(frame) + len);

@@ -13,6 +13,8 @@ struct ring_buffer;
 
 namespace agentprov {
 
+class Containment;
+
 // A batch is the ring samples back to back, each framed as
 // [u32 length][length bytes]; nullptr is the flush marker.
 using Batch = std::vector<uint8_t>;
@@ -27,8 +29,10 @@ class RingPoller {
   static constexpr size_t kMaxQueue = 32;
   static constexpr size_t kMaxBatchBytes = 512 * 1024;
 
-  // This function is called from the JavaScript thread.
-  RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch);
+  // This function is called from the JavaScript thread. `containment` (may
+  // be null) sees every record on the poller thread before it is batched; it
+  // must outlive the poller.
+  RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Containment* containment);
   ~RingPoller();
 
   // This function is called from the JavaScript thread. Starts the thread;
@@ -51,6 +55,7 @@ class RingPoller {
 
   Napi::Env env_;
   int ring_fd_;
+  Containment* containment_;
   BatchTsfn tsfn_;
   ring_buffer* rb_ = nullptr;
   std::thread thread_;

@@ -34,6 +34,9 @@ Napi::Function Sensor::Define(Napi::Env env) {
                          InstanceMethod<&Sensor::JS_updateDenyExecPath>("updateDenyExecPath"),
                          InstanceMethod<&Sensor::JS_updateDenyExecIno>("updateDenyExecIno"),
                          InstanceMethod<&Sensor::JS_attachTls>("attachTls"),
+                         InstanceMethod<&Sensor::JS_armContainment>("armContainment"),
+                         InstanceMethod<&Sensor::JS_disarmContainment>("disarmContainment"),
+                         InstanceMethod<&Sensor::JS_takeContainments>("takeContainments"),
                      });
 }
 
@@ -136,7 +139,8 @@ Napi::Value Sensor::JS_start(const Napi::CallbackInfo& info) {
     close(fd);
   }
   StopLibbpfCapture();
-  poller_ = std::make_unique<RingPoller>(env, bpf_map__fd(skel_->maps.events), info[0].As<Napi::Function>());
+  poller_ = std::make_unique<RingPoller>(env, bpf_map__fd(skel_->maps.events), info[0].As<Napi::Function>(),
+                                         enforce_ ? &containment_ : nullptr);
   rc = poller_->Start();
   if (rc != 0) {
     poller_.reset();

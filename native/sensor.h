@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "containment.h"
 #include "ring-poller.h"
 
 struct sensor_bpf;
@@ -36,6 +37,9 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   Napi::Value JS_updateDenyExecPath(const Napi::CallbackInfo& info);
   Napi::Value JS_updateDenyExecIno(const Napi::CallbackInfo& info);
   Napi::Value JS_attachTls(const Napi::CallbackInfo& info);
+  Napi::Value JS_armContainment(const Napi::CallbackInfo& info);
+  Napi::Value JS_disarmContainment(const Napi::CallbackInfo& info);
+  Napi::Value JS_takeContainments(const Napi::CallbackInfo& info);
 
   void Stop();
   sensor_bpf* Quiesce(std::vector<bpf_link*>* links);
@@ -47,6 +51,8 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   bool enforce_ = false;
   std::string cgroup_root_;
   std::vector<bpf_link*> links_;
+  // Declared before poller_: the poller thread uses it until poller_ is gone.
+  Containment containment_;
   std::unique_ptr<RingPoller> poller_;
   bool stopped_ = false;
   Napi::Env::CleanupHook<void (*)(Sensor*), Sensor> cleanup_;

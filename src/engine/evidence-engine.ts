@@ -9,6 +9,7 @@ import {
   type CompiledPolicy,
   type EvalAncestor,
   type EvalContext,
+  type EvalScope,
 } from '../policy/index.js';
 import type { AgentDirectory, EventVerdict, EvidenceSink, IntentCheck, Responder } from './ports.js';
 import { buildDecision, buildRisks, ENFORCING_ACTIONS, unperformedResponse } from './verdict.js';
@@ -126,6 +127,7 @@ export class EvidenceEngine {
     const scope = { ...scopeInput, binding_id: scopeInput.binding_id ?? scopeBindingId(scopeInput) };
     this.#opts.sink.transaction(() => this.#opts.sink.putScope(scope));
     this.#addScope(scope);
+    this.#opts.responder?.scopeBound?.(scope, this.#opts.policy, this.#evalScope(scope));
     // Pid evidence may rest on ancestors seen long before the window; cgroup and container evidence cannot.
     const history = scope.pids.length > 0 ? 'all' : 'window';
     const stats = this.reconcile(scope.started_at_ns, scope.ended_at_ns ?? null, history);
@@ -218,20 +220,22 @@ export class EvidenceEngine {
         if (p) ancestry.push({ pid: p.pid, exe: p.exe, comm: p.comm, ...(p.argv ? { argv: p.argv } : {}) });
       }
     }
-    const agent = scope?.agent_id ? (this.#opts.agents?.lookup(scope.agent_id) ?? null) : null;
     return {
-      scope: scope
-        ? {
-            run_id: scope.run_id,
-            tool_call_id: scope.tool_call_id,
-            tool_name: scope.tool_name ?? null,
-            agent_id: scope.agent_id ?? null,
-            owner: scope.owner ?? agent?.owner ?? null,
-            autonomy: agent?.autonomy ?? null,
-          }
-        : null,
+      scope: scope ? this.#evalScope(scope) : null,
       ancestry,
       ...(this.#opts.workspace ? { workspace: this.#opts.workspace } : {}),
+    };
+  }
+
+  #evalScope(scope: ToolCallScope): EvalScope {
+    const agent = scope.agent_id ? (this.#opts.agents?.lookup(scope.agent_id) ?? null) : null;
+    return {
+      run_id: scope.run_id,
+      tool_call_id: scope.tool_call_id,
+      tool_name: scope.tool_name ?? null,
+      agent_id: scope.agent_id ?? null,
+      owner: scope.owner ?? agent?.owner ?? null,
+      autonomy: agent?.autonomy ?? null,
     };
   }
 }

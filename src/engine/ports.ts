@@ -10,6 +10,7 @@ import type {
   RuntimeEvent,
   ToolCallScope,
 } from '../model/index.js';
+import type { CompiledPolicy, EvalScope } from '../policy/index.js';
 
 /** Everything derived from one event: written (or replaced) as a unit. */
 export interface EventVerdict {
@@ -49,6 +50,11 @@ export interface RunEvidence {
  */
 export interface Responder {
   respond(req: ResponseRequest): ResponseAction | null;
+  /**
+   * A scope was bound: the responder may prepare what it can do before anything happens (the deny entries
+   * and containment the kernel can carry out for the scope's own cgroups). Never throws.
+   */
+  scopeBound?(scope: ToolCallScope, policy: CompiledPolicy, facts: EvalScope): void;
 }
 
 export interface ResponseRequest {

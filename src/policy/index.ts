@@ -11,3 +11,5 @@ export type { EvalAncestor, EvalContext, EvalScope, Evaluation } from './context
 export type { MatchSpec, SequenceSpec } from './schema.js';
 export { PTRACE_REQUESTS, WORKSPACE_PLACEHOLDER } from './schema.js';
 export { PRIVATE_CIDR_TEXT } from './ip.js';
+export { kernelConnectEntries } from './kernel-rules.js';
+export type { KernelAction, KernelConnectEntry } from './kernel-rules.js';

@@ -14,15 +14,22 @@ import {
   writeCgroupKill,
   writeFreezerV1,
 } from '../host/index.js';
+import type { ContainVerb, KernelContainment } from '../sensor/index.js';
 import { waitFor } from './clock.js';
 import { guarded, settledEffect, type ContainmentState, type Effect, type Outcome } from './effect.js';
 import { describeTarget, type ResponseTarget, type ResponseVerb } from './target.js';
 
-/** The in-kernel quarantine switch of the eBPF sensor (src/sensor Sensor.quarantine). */
+/** The in-kernel switches of the eBPF sensor (src/sensor Sensor). */
 export interface SensorControl {
   quarantine(cgroupId: bigint, on?: boolean): void;
-  /** connect() from the cgroup to this address or network fails with EPERM, in the kernel. */
-  denyCidr?(cgroupId: bigint, cidr: string, rule?: number): void;
+  /**
+   * connect() from the cgroup to this address or network fails with EPERM, in the kernel; with `contain`,
+   * the sensor's ring thread also kills or freezes the cgroup at once (after armContainment).
+   */
+  denyCidr?(cgroupId: bigint, cidr: string, rule?: number, contain?: ContainVerb | null): void;
+  armContainment?(cgroupId: bigint, dir: string): void;
+  /** What the ring thread did to the cgroup for an event at or after `sinceNs`. */
+  containmentOf?(cgroupId: bigint, sinceNs: bigint): KernelContainment | null;
 }
 
 export interface ActContext {

@@ -3,6 +3,8 @@
  * dry-run mode and a guard that refuses to freeze or kill the cgroup agentprov itself runs in.
  */
 import { cgroupPathOfPid, findCgroup2Mounts, isSameOrBelow, ownCgroup2Dir, readMountInfo, resolveV1Dir } from '../host/index.js';
+import type { KernelConnectEntry } from '../policy/index.js';
+import type { ContainVerb, KernelContainment } from '../sensor/index.js';
 import { actCgroup1, actCgroup2, type ActContext, type SensorControl } from './act-cgroup.js';
 import { actContainer } from './act-docker.js';
 import { actProcess } from './act-process.js';
@@ -24,6 +26,10 @@ export interface ActuatorOptions {
   /** Wall-clock ns (default: preciseWallClockNs, µs resolution). */
   clock?: () => bigint;
 }
+
+const CONTAIN_BY_ACTION: Record<KernelConnectEntry['action'], ContainVerb | null> = { deny: null, quarantine: 'freeze', kill: 'kill' };
+/** How long before a connect() event's exit stamp the kernel's refusal inside that syscall can lie. */
+const SAME_SYSCALL_NS = 50_000_000n;
 
 export class Actuator {
   readonly #ctx: ActContext & { docker: DockerPort | null };
@@ -95,6 +101,39 @@ export class Actuator {
     } catch (err) {
       return { ok: false, detail: `${cidr} not added to the deny list: ${(err as Error).message}` };
     }
+  }
+
+  /**
+   * Writes a scope's kernel-decidable rules into the sensor for its own cgroup: deny entries, and for kill and
+   * quarantine the ring thread's containment of the cgroup. Never throws; says what happened.
+   */
+  armKernel(target: Extract<ResponseTarget, { kind: 'cgroup2' }>, entries: readonly KernelConnectEntry[]): { ok: boolean; detail: string } {
+    const sensor = this.#ctx.sensor;
+    if (entries.length === 0) return { ok: true, detail: 'no rule the kernel can decide alone' };
+    if (this.#ctx.dryRun) return { ok: false, detail: `dry run: would add ${entries.length} deny entries to cgroup ${target.id}` };
+    if (sensor?.denyCidr === undefined || sensor.armContainment === undefined) {
+      return { ok: false, detail: 'no eBPF sensor with enforcement runs in this process: the engine alone responds' };
+    }
+    const refused = this.#guard(target);
+    if (refused) return { ok: false, detail: refused };
+    try {
+      const id = BigInt(target.id);
+      if (entries.some((e) => e.action !== 'deny')) sensor.armContainment(id, target.path);
+      for (const e of entries) sensor.denyCidr(id, e.cidr, e.rule_tag, CONTAIN_BY_ACTION[e.action]);
+      return { ok: true, detail: `${entries.length} deny entries on cgroup ${target.id}: ${entries.map((e) => `${e.cidr} ${e.action}`).join(', ')}` };
+    } catch (err) {
+      return { ok: false, detail: `kernel entries not written for cgroup ${target.id}: ${(err as Error).message}` };
+    }
+  }
+
+  /**
+   * What the sensor's ring thread did to cgroup `cgroupId` for the connect() that ended at `eventNs` in process
+   * `tgid`: the kernel's refusal happened inside that same syscall, so just before it.
+   */
+  kernelContainment(cgroupId: string, eventNs: bigint, tgid: number | null): KernelContainment | null {
+    const k = this.#ctx.sensor?.containmentOf?.(BigInt(cgroupId), eventNs - SAME_SYSCALL_NS) ?? null;
+    if (k === null || k.event_ns > eventNs) return null;
+    return tgid === null || k.tgid === tgid ? k : null;
   }
 
   #guard(t: ResponseTarget): string | null {

@@ -7,6 +7,8 @@
  * action is returned again, never carried out twice.
  */
 import type { Responder, ResponseRequest } from '../engine/index.js';
+import { kernelConnectEntries, type CompiledPolicy, type EvalScope } from '../policy/index.js';
+import type { KernelContainment } from '../sensor/index.js';
 import { contentHash } from '../graph/index.js';
 import { nsToIso, type Correlation, type PolicyDecision, type ResponseAction, type RuntimeEvent, type ToolCallScope } from '../model/index.js';
 import type { Actuator } from './actuator.js';
@@ -54,6 +56,11 @@ export interface LiveResponderOptions {
   onError?: (err: unknown) => void;
 }
 
+function kernelDetail(k: KernelContainment): string {
+  const took = k.acted_ns !== null ? ` ${formatMs(k.acted_ns - k.event_ns)} after the kernel refused the connect()` : '';
+  return `the sensor's ring thread wrote 1 to cgroup.${k.verb}${took} (kernel deny entry of policy rule #${k.rule_tag})`;
+}
+
 export class LiveResponder implements Responder {
   readonly actuator: Actuator;
   readonly locator: CgroupLocator;
@@ -97,7 +104,11 @@ export class LiveResponder implements Responder {
       return this.#remember(key, this.#unacted(req, 'skipped', 'no live target: the event names no pid, own cgroup or container', now));
     }
     const effect = this.actuator.apply(step.verb, step.target);
-    let detail = `${decision.action} -> ${step.verb}: ${effect.detail}`;
+    const kernel = this.#kernelContainment(step.verb, step.target, event);
+    let detail = `${decision.action} -> ${step.verb}: ${kernel ? `${kernelDetail(kernel)}; then ` : ''}${effect.detail}`;
+    // The ring thread acted first: its write is the response, timed from the kernel's refusal of the connect.
+    const actedNs = kernel?.acted_ns ?? effect.acted_ns;
+    const fromNs = kernel?.event_ns ?? event.time_ns;
     const action: ResponseAction = {
       response_id: contentHash({ v: 'agentprov.response/v2', event_id: event.event_id, action: decision.action, target: targetString(step.target) }),
       decision_id: decision.decision_id,
@@ -109,8 +120,8 @@ export class LiveResponder implements Responder {
       target: targetString(step.target),
       result: effect.result,
       detail,
-      latency_ns: effect.acted_ns !== null ? effect.acted_ns - event.time_ns : null,
-      time_ns: effect.acted_ns ?? now,
+      latency_ns: actedNs !== null ? actedNs - fromNs : null,
+      time_ns: actedNs ?? now,
     };
     // A denied destination stays denied for the rest of the tool call: the kernel refuses the next connect().
     const cgroupId = step.target.kind === 'cgroup2' ? step.target.id : (event.cgroup_id ?? null);
@@ -123,8 +134,38 @@ export class LiveResponder implements Responder {
       action.detail = detail;
     }
     this.#remember(key, action);
-    if (effect.result === 'done' || effect.result === 'planned') this.#follow(key, action, step.verb, step.target, effect.confirmed, event.time_ns);
+    if (effect.result === 'done' || effect.result === 'planned') {
+      // A freeze the ring thread already saw complete is confirmed at that time, not when JavaScript looked.
+      const seen = kernel?.confirmed_ns ?? null;
+      const confirmed = seen === null ? effect.confirmed : effect.confirmed.then((o) => (o.result === 'done' && (o.at_ns === null || seen < o.at_ns) ? { ...o, at_ns: seen } : o));
+      this.#follow(key, action, step.verb, step.target, confirmed, fromNs);
+    }
     return action;
+  }
+
+  /**
+   * Writes what the kernel can decide for this scope (its compiled connect rules) into the sensor, for each
+   * cgroup the scope owns, so a matching connect() is refused, and the cgroup killed or frozen, without
+   * waiting for this thread.
+   */
+  scopeBound(scope: ToolCallScope, policy: CompiledPolicy, facts: EvalScope): void {
+    if (this.actuator.dryRun || !this.actuator.hasSensor || scope.own_cgroup_ids.length === 0) return;
+    const entries = kernelConnectEntries(policy, facts);
+    if (entries.length === 0) return;
+    for (const id of scope.own_cgroup_ids) {
+      const path = this.locator.locate(id, []);
+      if (path === null) continue;
+      const armed = this.actuator.armKernel({ kind: 'cgroup2', path, id }, entries);
+      if (!armed.ok) this.#opts.onError?.(new Error(`tool call ${scope.tool_call_id}: ${armed.detail}`));
+    }
+  }
+
+  #kernelContainment(verb: ResponseVerb, target: ResponseTarget, event: RuntimeEvent): KernelContainment | null {
+    if (target.kind !== 'cgroup2') return null;
+    const want = verb === 'kill' ? 'kill' : verb === 'quarantine' || verb === 'freeze' ? 'freeze' : null;
+    if (want === null || event.type !== 'network_connect') return null;
+    const k = this.actuator.kernelContainment(target.id, event.time_ns, event.tgid ?? event.pid ?? null);
+    return k !== null && k.verb === want && k.acted_ns !== null ? k : null;
   }
 
   #openApproval(req: ApprovalOpenRequest): string {

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SensorError } from '../errors.js';
+import type { NativeContainmentReport } from './containment.js';
 
 export interface NativeSensorOptions {
   ringBytes: number;
@@ -41,6 +42,11 @@ export interface NativeSensor {
   updateDenyV6(cgroupId: bigint, addr: Buffer, prefix: number, rule: number, add: boolean): void;
   updateDenyExecPath(cgroupId: bigint, path: string, rule: number, add: boolean): void;
   updateDenyExecIno(cgroupId: bigint, kernelDev: number, ino: bigint, rule: number, add: boolean): void;
+  /** Opens cgroup.kill / cgroup.freeze / cgroup.events of a cgroup v2 dir for the ring thread's fast path. */
+  armContainment(cgroupId: bigint, dir: string): void;
+  disarmContainment(cgroupId: bigint): void;
+  /** What the ring thread contained since the last call. */
+  takeContainments(): NativeContainmentReport[];
   /** Returns the SSL_* functions attached; throws if the file has none. */
   attachTls(path: string): string[];
 }

@@ -5,6 +5,7 @@ export * from './decode.js';
 export * from './event-fields.js';
 export * from './tls.js';
 export * from './cidr.js';
+export * from './containment.js';
 export * from './elf-exports.js';
 export * from './tls-targets.js';
 export * from './event-sink.js';

@@ -74,6 +74,11 @@ export const TLS_FUNCS: Readonly<Record<number, string>> = {
 export const CgroupFlag = { TRACK: 1, QUARANTINE: 2, ENFORCE: 4 } as const;
 export const TrackFlag = { CGROUPS: 1, TGIDS: 2 } as const;
 
+/** enum ap_contain: what the ring thread does when a deny entry refuses a connect (top bits of the entry). */
+export const Contain = { KILL: 1, FREEZE: 2 } as const;
+export const DENY_CONTAIN_SHIFT = 24;
+export const DENY_RULE_MASK = 0x00ffffff;
+
 export interface StructLayout {
   readonly size: number;
   readonly fields: Readonly<Record<string, number>>;

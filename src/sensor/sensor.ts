@@ -12,7 +12,8 @@ import type { RuntimeEventInput } from '../model/index.js';
 import { loadAddon, type NativeAddon, type NativeSensor } from './addon.js';
 import { parseCidr } from './cidr.js';
 import { abiMismatchMessage, decodeBatch, newDecodeCounters, type DecodeCounters } from './decode.js';
-import { CgroupFlag, EventKind, TrackFlag } from './layout.js';
+import { ContainmentLog, containCode, toKernelContainment, type ContainVerb, type KernelContainment } from './containment.js';
+import { CgroupFlag, DENY_CONTAIN_SHIFT, DENY_RULE_MASK, EventKind, TrackFlag } from './layout.js';
 import { TlsTargets, isLibsslPath, type TlsTarget } from './tls-targets.js';
 
 export const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
@@ -34,6 +35,8 @@ export interface SensorOptions {
   host?: string;
   /** Known cgroup paths by id, written into cgroup_path. */
   cgroupPaths?: Map<bigint, string>;
+  /** Called with what the ring thread contained (before the batch that holds the refused connect). */
+  onContainment?: (c: KernelContainment) => void;
   /** Called with every decoded batch, on the JavaScript thread. */
   onBatch: (events: RuntimeEventInput[]) => void;
   /** Errors that do not stop the sensor: a throwing onBatch, a failed TLS attach. */
@@ -79,6 +82,7 @@ export class Sensor {
   private readonly cgroupFlags = new Map<bigint, number>();
   private readonly pids = new Set<number>();
   private readonly cgroupPaths: Map<bigint, string>;
+  private readonly containments = new ContainmentLog();
   private readonly tls: TlsTargets | null;
   private readonly bootOffsetNs: bigint;
   private readonly host: string;
@@ -141,12 +145,16 @@ export class Sensor {
     this.syncTrackFlags();
   }
 
-  /** connect() from the cgroup to this address or network fails with EPERM. */
-  denyCidr(cgroupId: bigint, cidr: string, rule = 0): void {
+  /**
+   * connect() from the cgroup to this address or network fails with EPERM. With `contain`, the ring thread
+   * also kills or freezes the cgroup at once (armContainment first): containment without the JS thread.
+   */
+  denyCidr(cgroupId: bigint, cidr: string, rule = 0, contain: ContainVerb | null = null): void {
     this.requireEnforce('denyCidr');
     const c = parseCidr(cidr);
-    if (c.family === 4) this.native.updateDenyV4(cgroupId, c.addr, c.prefix, rule, true);
-    else this.native.updateDenyV6(cgroupId, c.addr, c.prefix, rule, true);
+    const value = ((rule & DENY_RULE_MASK) | (contain === null ? 0 : containCode(contain) << DENY_CONTAIN_SHIFT)) >>> 0;
+    if (c.family === 4) this.native.updateDenyV4(cgroupId, c.addr, c.prefix, value, true);
+    else this.native.updateDenyV6(cgroupId, c.addr, c.prefix, value, true);
     this.setCgroupFlags(cgroupId, (this.cgroupFlags.get(cgroupId) ?? 0) | CgroupFlag.ENFORCE);
   }
 
@@ -155,6 +163,22 @@ export class Sensor {
     const c = parseCidr(cidr);
     if (c.family === 4) this.native.updateDenyV4(cgroupId, c.addr, c.prefix, 0, false);
     else this.native.updateDenyV6(cgroupId, c.addr, c.prefix, 0, false);
+  }
+
+  /** Lets the ring thread kill or freeze this cgroup v2 (its directory) when a containing deny entry fires. */
+  armContainment(cgroupId: bigint, dir: string): void {
+    this.requireEnforce('armContainment');
+    this.native.armContainment(cgroupId, dir);
+  }
+
+  disarmContainment(cgroupId: bigint): void {
+    this.native.disarmContainment(cgroupId);
+    this.containments.forget(cgroupId.toString());
+  }
+
+  /** What the ring thread did to `cgroupId` for an event at or after `sinceNs`, if anything. */
+  containmentOf(cgroupId: bigint, sinceNs: bigint): KernelContainment | null {
+    return this.containments.since(cgroupId.toString(), sinceNs);
   }
 
   /** Quarantine: every connect from the cgroup fails and every exec in it is killed. */
@@ -228,6 +252,17 @@ export class Sensor {
     if (batch === undefined) {
       for (const w of this.flushWaiters.splice(0)) w();
       return;
+    }
+    // Reports first: the batch below may hold the refused connect a responder is about to judge.
+    for (const r of this.native.takeContainments()) {
+      const c = toKernelContainment(r, this.bootOffsetNs);
+      if (c === null) continue;
+      this.containments.add(c);
+      try {
+        this.opts.onContainment?.(c);
+      } catch (err) {
+        this.report(err);
+      }
     }
     const events = decodeBatch(batch, { bootOffsetNs: this.bootOffsetNs, host: this.host, cgroupPath: (id) => this.cgroupPaths.get(BigInt(id)) }, this.counters);
     if (this.counters.foreignAbi !== null && !this.abiReported) {

@@ -4,7 +4,7 @@
  * reason) only when the addon is not built, unless AGENTPROV_REQUIRE_EBPF=1.
  */
 import { describe, expect, it } from 'vitest';
-import { EVENTS_ABI, EventKind, LAYOUT, LIMITS, CgroupFlag, TrackFlag, addonPath, isAddonBuilt, loadAddon } from '../../src/sensor/index.js';
+import { EVENTS_ABI, EventKind, LAYOUT, LIMITS, CgroupFlag, TrackFlag, Contain, DENY_CONTAIN_SHIFT, addonPath, isAddonBuilt, loadAddon } from '../../src/sensor/index.js';
 
 const built = isAddonBuilt();
 const required = process.env['AGENTPROV_REQUIRE_EBPF'] === '1';
@@ -27,5 +27,7 @@ suite(`events.h layout: addon vs layout.ts${built ? '' : ` (skipped: addon not b
     for (const [k, v] of Object.entries(EventKind)) expect({ [k]: c[`AP_EV_${k}`] }).toEqual({ [k]: v });
     for (const [k, v] of Object.entries(CgroupFlag)) expect({ [k]: c[`AP_CG_${k}`] }).toEqual({ [k]: v });
     for (const [k, v] of Object.entries(TrackFlag)) expect({ [k]: c[`AP_TRACK_${k}`] }).toEqual({ [k]: v });
+    for (const [k, v] of Object.entries(Contain)) expect({ [k]: c[`AP_CONTAIN_${k}`] }).toEqual({ [k]: v });
+    expect(c['AP_DENY_CONTAIN_SHIFT']).toBe(DENY_CONTAIN_SHIFT);
   });
 });

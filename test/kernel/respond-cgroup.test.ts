@@ -67,8 +67,10 @@ describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
     expect(kill!.result).toBe('done');
     expect(kill!.target_kind).toBe('cgroup');
     expect(kill!.tool_call_id).toBe('tc-bad');
-    expect(kill!.detail).toContain('wrote 1 to cgroup.kill');
-    expect(kill!.detail).toContain('is empty');
+    // The rule is one the kernel decides: binding wrote a deny entry with containment, so the sensor's ring
+    // thread killed the cgroup when the kernel refused the connect, before this thread judged the event.
+    expect(kill!.detail).toContain("the sensor's ring thread wrote 1 to cgroup.kill");
+    expect(kill!.detail).toMatch(/is empty|was already empty/);
     expect(kill!.latency_ns).not.toBeNull();
     expect(kill!.latency_ns!).toBeGreaterThan(0n);
     expect(kill!.latency_ns!).toBeLessThan(1_000_000_000n);
@@ -80,10 +82,38 @@ describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
     const node = nodesOfRun(p.store.db, 'r1').find((n) => n.kind === 'response_action' && (n.body.response as { response_id: string }).response_id === kill!.response_id);
     expect(node).toBeDefined();
     expect(edgesOfRun(p.store.db, 'r1').some((e) => e.name === 'response_to' && e.from === node!.hash)).toBe(true);
-    console.log(`kill latency (sensor event -> cgroup.kill written): ${Number(kill!.latency_ns) / 1e6} ms`);
+    console.log(`kill latency (kernel refusal of connect() -> cgroup.kill written): ${Number(kill!.latency_ns) / 1e6} ms`);
   });
 
-  it('deny kills the offending process only, and the kernel refuses that destination from then on', async () => {
+  it('contains without the JavaScript thread: the cgroup is killed while this thread is blocked', async () => {
+    const bad = p.leaf('tc-blocked');
+    p.bind({ run_id: 'r3', tool_call_id: 'tc-blocked', own_cgroup_ids: [cgroupIdOf(bad.path).toString()] });
+    const offender = p.spawn(bad, '/usr/bin/python3', ['-c', `import socket, time
+try: socket.create_connection(('127.0.0.2', ${port}), timeout=1)
+except OSError: pass
+time.sleep(30)`]);
+    // Block this thread (as a long SQLite write would) and watch the cgroup synchronously: no batch can reach
+    // the engine meanwhile, so an empty cgroup here can only be the sensor's ring thread's doing.
+    // The child joins its cgroup just after the spawn: wait for that first, then for the cgroup to empty.
+    let populated = false;
+    let emptiedWhileBlocked = false;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline) {
+      if (!populated) populated = isPopulated(bad);
+      else if (!isPopulated(bad)) {
+        emptiedWhileBlocked = true;
+        break;
+      }
+    }
+    expect(populated).toBe(true);
+    expect(emptiedWhileBlocked, `errors: ${p.errors.map(String).join('; ')}`).toBe(true);
+    expect((await exitOf(offender)).signal).toBe('SIGKILL');
+    await p.live.settled();
+    const kill = responsesOfRun(p.store.db, 'r3').find((r) => r.action === 'kill' && r.target === bad.path);
+    expect(kill?.detail).toContain("the sensor's ring thread wrote 1 to cgroup.kill");
+  });
+
+  it('deny refuses the destination in the kernel from the first try and kills the offending process only', async () => {
     const leaf = p.leaf('tc-deny');
     p.bind({ run_id: 'r2', tool_call_id: 'tc-deny', own_cgroup_ids: [cgroupIdOf(leaf.path).toString()] });
     const bystander = p.spawn(leaf, '/bin/sleep', ['60']);
@@ -95,6 +125,8 @@ describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
     expect(deny).toMatchObject({ target_kind: 'process', target: String(first.pid), result: 'done' });
     expect(deny.detail).toContain('127.0.0.4/32 added to the sensor deny list');
     expect(bystander.exitCode).toBeNull();
+    // The deny rule is one the kernel decides: the entry was written at bind, so even the first try was refused.
+    await until('the first refusal to be stored', () => p.store.db.prepare("SELECT 1 FROM events WHERE pid = ? AND type = 'enforcement'").get(first.pid) !== undefined);
     // The second try is refused in the kernel (the deny rule then kills this process too: it may not get to print).
     const second = p.spawn(leaf, '/usr/bin/python3', ['-u', '-c', connect('127.0.0.4')]);
     const out = lines(second);
