@@ -13,6 +13,9 @@ data=build/bench/falco-$lines.jsonl
 [ -s "$data" ] || node scripts/gen-falco-lines.mjs "$data" "$lines" --seed 1 >/dev/null
 node dist/scripts/bench-ingest.js "$data" || status=1
 
+section "ingest floors: what any JSONL -> SQLite ingest costs on this machine"
+node dist/scripts/bench-ingest-floors.js "$data" || status=1
+
 section "policy evaluation per event, default policy"
 node dist/scripts/bench-policy.js || status=1
 
