@@ -5,11 +5,15 @@
  * set of responders lives in src/respond/; this one is meant to be replaced by it.
  *
  * Honesty rules: an event reaches policy after its syscall returned, so a deny can only stop the NEXT connect
- * or exec, and says so; an action it cannot take is `skipped` with the reason, never `done`.
+ * or exec, and says so; an action it cannot take is `skipped` with the reason, never `done`. The exception is
+ * what the kernel decides alone (policy/kernel-rules): armed at bind, such a connect is refused before it
+ * happens, and for kill and quarantine the sensor's ring thread has contained the leaf before this runs.
  */
 import type { Responder, ResponseRequest } from '../engine/index.js';
 import { unperformedResponse } from '../engine/index.js';
-import type { ResponseAction } from '../model/index.js';
+import type { ResponseAction, RuntimeEvent, ToolCallScope } from '../model/index.js';
+import { kernelConnectEntries, type CompiledPolicy, type EvalScope } from '../policy/index.js';
+import { armKernelEntries, describeKernelContainment, formatMs, kernelContainmentOf } from '../respond/index.js';
 import { freeze, killCgroup, listPids, signalPid, type CgroupLeaf } from '../host/index.js';
 import type { Sensor } from '../sensor/index.js';
 
@@ -28,6 +32,8 @@ export interface RecordResponderOptions {
   sensor: Sensor | null;
   /** The target of a binding, or null when the binding is not one this recorder started. */
   targetOf: (bindingId: string) => ResponderTarget | null;
+  /** The directory of a cgroup v2 leaf this recorder made, by id (to arm the kernel fast path at bind). */
+  cgroupDirOf?: (id: string) => string | null;
   /** Told after a kill or quarantine was carried out, so the recorder can end the tool call accordingly. */
   onEnforced?: (action: EnforcedAction, bindingId: string) => void;
   onError?: (err: unknown) => void;
@@ -43,9 +49,29 @@ export class RecordResponder implements Responder {
   readonly #enforced = new Map<string, { action: EnforcedAction; decision_id: string }>();
   /** binding + cidr or exe -> the decision that put it in the kernel deny lists. */
   readonly #denied = new Map<string, string>();
+  /** Leaves (cgroup ids) whose kernel deny entries were written at bind. */
+  readonly #armed = new Set<string>();
 
   constructor(opts: RecordResponderOptions) {
     this.#opts = opts;
+  }
+
+  /** Writes the connect rules the kernel can decide into the sensor for the tool call's own leaf. */
+  scopeBound(scope: ToolCallScope, policy: CompiledPolicy, facts: EvalScope): void {
+    const sensor = this.#opts.sensor;
+    if (sensor === null || scope.own_cgroup_ids.length === 0) return;
+    const entries = kernelConnectEntries(policy, facts);
+    if (entries.length === 0) return;
+    for (const id of scope.own_cgroup_ids) {
+      const dir = this.#opts.cgroupDirOf?.(id) ?? null;
+      if (dir === null) continue;
+      try {
+        armKernelEntries(sensor, id, dir, entries);
+        this.#armed.add(id);
+      } catch (err) {
+        this.#opts.onError?.(err);
+      }
+    }
   }
 
   respond(req: ResponseRequest): ResponseAction | null {
@@ -77,9 +103,9 @@ export class RecordResponder implements Responder {
     try {
       switch (decision.action) {
         case 'kill':
-          return this.#kill(target, binding, base, cg);
+          return this.#kill(target, binding, base, cg, event);
         case 'quarantine':
-          return this.#quarantine(target, binding, base, cg);
+          return this.#quarantine(target, binding, base, cg, event);
         case 'deny':
           return this.#deny(req, target, base, cg);
         default:
@@ -91,13 +117,14 @@ export class RecordResponder implements Responder {
     }
   }
 
-  #kill(t: ResponderTarget, binding: string, base: Base, cg: Partial<ResponseAction>): ResponseAction {
+  #kill(t: ResponderTarget, binding: string, base: Base, cg: Partial<ResponseAction>, event: RuntimeEvent): ResponseAction {
     if (t.leaf) {
       const pids = listPids(t.leaf);
+      const kernel = this.#kernel(t.leaf, 'kill', event);
       // cgroup.kill is written synchronously inside killCgroup; only its freeze-and-signal fallback awaits.
       killCgroup(t.leaf).catch((err: unknown) => this.#opts.onError?.(err));
       this.#opts.onEnforced?.('kill', binding);
-      return base('done', `killed every process of cgroup ${t.leaf.cgroupPath} (${pids.length} at the time)`, cg);
+      return base('done', `${kernel.detail}killed every process of cgroup ${t.leaf.cgroupPath} (${pids.length} at the time)`, { ...cg, ...kernel.timing });
     }
     const pids = t.livePids();
     for (const pid of pids) signalPid(pid, 'SIGKILL');
@@ -109,18 +136,26 @@ export class RecordResponder implements Responder {
     });
   }
 
-  #quarantine(t: ResponderTarget, binding: string, base: Base, cg: Partial<ResponseAction>): ResponseAction {
+  #quarantine(t: ResponderTarget, binding: string, base: Base, cg: Partial<ResponseAction>, event: RuntimeEvent): ResponseAction {
     if (t.leaf) {
+      const kernel = this.#kernel(t.leaf, 'freeze', event);
       freeze(t.leaf, { timeoutMs: 2000 }).catch((err: unknown) => this.#opts.onError?.(err));
       const sensor = this.#opts.sensor;
       const net = sensor !== null ? (sensor.quarantine(BigInt(t.leaf.id)), ' and its connects and execs are denied in the kernel') : '';
       this.#opts.onEnforced?.('quarantine', binding);
-      return base('done', `froze cgroup ${t.leaf.cgroupPath}${net}`, cg);
+      return base('done', `${kernel.detail}froze cgroup ${t.leaf.cgroupPath}${net}`, { ...cg, ...kernel.timing });
     }
     const pids = t.livePids();
     for (const pid of pids) signalPid(pid, 'SIGSTOP');
     this.#opts.onEnforced?.('quarantine', binding);
     return base('done', `SIGSTOP to ${pids.length} known processes (no cgroup to freeze)`, { target_kind: 'process', target: String(pids[0] ?? '') });
+  }
+
+  /** What the sensor's ring thread already did for this connect: the record's words and its timing. */
+  #kernel(leaf: CgroupLeaf, verb: 'kill' | 'freeze', event: RuntimeEvent): { detail: string; timing: Partial<ResponseAction> } {
+    const k = event.type === 'network_connect' ? kernelContainmentOf(this.#opts.sensor, leaf.id, verb, event.time_ns, event.tgid ?? event.pid ?? null) : null;
+    if (k === null || k.acted_ns === null) return { detail: '', timing: {} };
+    return { detail: `${describeKernelContainment(k, formatMs)}; then `, timing: { latency_ns: k.acted_ns - k.event_ns, time_ns: k.acted_ns } };
   }
 
   #deny(req: ResponseRequest, t: ResponderTarget, base: Base, cg: Partial<ResponseAction>): ResponseAction {
@@ -137,8 +172,11 @@ export class RecordResponder implements Responder {
       if (prior) {
         return base('skipped', `${cidr} is already in the cgroup's deny list (decision ${prior.slice(0, 12)}): the kernel refused this connect (result ${event.result ?? '?'})`, cg);
       }
-      sensor.denyCidr(id, cidr);
       this.#denied.set(`${binding} ${cidr}`, req.decision.decision_id);
+      if (this.#armed.has(t.leaf.id) && event.result === -EPERM) {
+        return base('done', `the kernel refused this connect to ${cidr} before it happened (EPERM): the deny entries of cgroup ${t.leaf.cgroupPath} were written when the tool call was bound`, cg);
+      }
+      sensor.denyCidr(id, cidr);
       return base(
         'done',
         `future connects from cgroup ${t.leaf.cgroupPath} to ${cidr} fail with EPERM; this connect had already returned ${event.result ?? '?'}`,
@@ -155,6 +193,8 @@ export class RecordResponder implements Responder {
     return base('skipped', `deny of a ${event.type} event cannot be enforced after the fact; the event was only recorded`, cg);
   }
 }
+
+const EPERM = 1;
 
 type Base = (result: 'done' | 'failed' | 'skipped', detail: string, extra?: Partial<ResponseAction>) => ResponseAction;
 

@@ -60,6 +60,8 @@ export class RecordSession {
   readonly #opts: RecordSessionOptions;
   readonly #batchId: string;
   readonly #runDirs = new Map<string, CgroupLeaf>();
+  /** Leaf directories by cgroup id, known before the tool call's scope is bound (the responder arms them then). */
+  readonly #leafDirs = new Map<string, string>();
   readonly #keptDirs = new Set<string>();
   readonly #calls = new ToolCallRegistry();
   readonly #seenRisks = new Set<string>();
@@ -81,6 +83,7 @@ export class RecordSession {
       ? new RecordResponder({
           sensor: capture.enforcing ? capture.sensor : null,
           targetOf: (b) => this.#calls.targetOf(b),
+          cgroupDirOf: (id) => this.#leafDirs.get(id) ?? null,
           onEnforced: (action, b) => this.#enforced(action, b),
           onError: (err) => opts.onError?.(err),
         })
@@ -141,6 +144,7 @@ export class RecordSession {
         let runDir = this.#runDirs.get(spec.run_id);
         if (!runDir) this.#runDirs.set(spec.run_id, (runDir = createRunCgroup(this.cgroups.root, spec.run_id)));
         leaf = createToolCallLeaf(this.cgroups.root, runDir, spec.tool_call_id);
+        this.#leafDirs.set(leaf.id, leaf.path);
         cgroupReason = `own cgroup v2 leaf ${leaf.cgroupPath} (id ${leaf.id})`;
       } catch (err) {
         cgroupReason = `cannot create the tool call's cgroup: ${err instanceof Error ? err.message : String(err)}`;

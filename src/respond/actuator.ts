@@ -8,6 +8,7 @@ import type { ContainVerb, KernelContainment } from '../sensor/index.js';
 import { actCgroup1, actCgroup2, type ActContext, type SensorControl } from './act-cgroup.js';
 import { actContainer } from './act-docker.js';
 import { actProcess } from './act-process.js';
+import { armKernelEntries, kernelContainmentOf } from './kernel-containment.js';
 import { preciseWallClockNs } from './clock.js';
 import type { DockerPort } from './docker-control.js';
 import type { ContainmentState, Effect } from './effect.js';
@@ -26,10 +27,6 @@ export interface ActuatorOptions {
   /** Wall-clock ns (default: preciseWallClockNs, µs resolution). */
   clock?: () => bigint;
 }
-
-const CONTAIN_BY_ACTION: Record<KernelConnectEntry['action'], ContainVerb | null> = { deny: null, quarantine: 'freeze', kill: 'kill' };
-/** How long before a connect() event's exit stamp the kernel's refusal inside that syscall can lie. */
-const SAME_SYSCALL_NS = 50_000_000n;
 
 export class Actuator {
   readonly #ctx: ActContext & { docker: DockerPort | null };
@@ -108,32 +105,21 @@ export class Actuator {
    * quarantine the ring thread's containment of the cgroup. Never throws; says what happened.
    */
   armKernel(target: Extract<ResponseTarget, { kind: 'cgroup2' }>, entries: readonly KernelConnectEntry[]): { ok: boolean; detail: string } {
-    const sensor = this.#ctx.sensor;
     if (entries.length === 0) return { ok: true, detail: 'no rule the kernel can decide alone' };
     if (this.#ctx.dryRun) return { ok: false, detail: `dry run: would add ${entries.length} deny entries to cgroup ${target.id}` };
-    if (sensor?.denyCidr === undefined || sensor.armContainment === undefined) {
-      return { ok: false, detail: 'no eBPF sensor with enforcement runs in this process: the engine alone responds' };
-    }
+    if (this.#ctx.sensor === null) return { ok: false, detail: 'no eBPF sensor runs in this process: the engine alone responds' };
     const refused = this.#guard(target);
     if (refused) return { ok: false, detail: refused };
     try {
-      const id = BigInt(target.id);
-      if (entries.some((e) => e.action !== 'deny')) sensor.armContainment(id, target.path);
-      for (const e of entries) sensor.denyCidr(id, e.cidr, e.rule_tag, CONTAIN_BY_ACTION[e.action]);
-      return { ok: true, detail: `${entries.length} deny entries on cgroup ${target.id}: ${entries.map((e) => `${e.cidr} ${e.action}`).join(', ')}` };
+      return { ok: true, detail: armKernelEntries(this.#ctx.sensor, target.id, target.path, entries) };
     } catch (err) {
       return { ok: false, detail: `kernel entries not written for cgroup ${target.id}: ${(err as Error).message}` };
     }
   }
 
-  /**
-   * What the sensor's ring thread did to cgroup `cgroupId` for the connect() that ended at `eventNs` in process
-   * `tgid`: the kernel's refusal happened inside that same syscall, so just before it.
-   */
-  kernelContainment(cgroupId: string, eventNs: bigint, tgid: number | null): KernelContainment | null {
-    const k = this.#ctx.sensor?.containmentOf?.(BigInt(cgroupId), eventNs - SAME_SYSCALL_NS) ?? null;
-    if (k === null || k.event_ns > eventNs) return null;
-    return tgid === null || k.tgid === tgid ? k : null;
+  /** What the sensor's ring thread did (`verb`) to cgroup `cgroupId` for the connect() that ended at `eventNs`. */
+  kernelContainment(cgroupId: string, verb: ContainVerb, eventNs: bigint, tgid: number | null): KernelContainment | null {
+    return kernelContainmentOf(this.#ctx.sensor, cgroupId, verb, eventNs, tgid);
   }
 
   #guard(t: ResponseTarget): string | null {

@@ -9,4 +9,5 @@ export * from './docker-control.js';
 export * from './actuator.js';
 export * from './cgroup-locator.js';
 export * from './plan.js';
+export * from './kernel-containment.js';
 export * from './live-responder.js';

@@ -13,6 +13,7 @@ import { contentHash } from '../graph/index.js';
 import { nsToIso, type Correlation, type PolicyDecision, type ResponseAction, type RuntimeEvent, type ToolCallScope } from '../model/index.js';
 import type { Actuator } from './actuator.js';
 import { CgroupLocator } from './cgroup-locator.js';
+import { describeKernelContainment } from './kernel-containment.js';
 import { formatMs } from './clock.js';
 import type { ContainmentState, Outcome } from './effect.js';
 import { planResponse } from './plan.js';
@@ -54,11 +55,6 @@ export interface LiveResponderOptions {
   /** Responses remembered for idempotency. Default 100000. */
   memoSize?: number;
   onError?: (err: unknown) => void;
-}
-
-function kernelDetail(k: KernelContainment): string {
-  const took = k.acted_ns !== null ? ` ${formatMs(k.acted_ns - k.event_ns)} after the kernel refused the connect()` : '';
-  return `the sensor's ring thread wrote 1 to cgroup.${k.verb}${took} (kernel deny entry of policy rule #${k.rule_tag})`;
 }
 
 export class LiveResponder implements Responder {
@@ -105,7 +101,7 @@ export class LiveResponder implements Responder {
     }
     const effect = this.actuator.apply(step.verb, step.target);
     const kernel = this.#kernelContainment(step.verb, step.target, event);
-    let detail = `${decision.action} -> ${step.verb}: ${kernel ? `${kernelDetail(kernel)}; then ` : ''}${effect.detail}`;
+    let detail = `${decision.action} -> ${step.verb}: ${kernel ? `${describeKernelContainment(kernel, formatMs)}; then ` : ''}${effect.detail}`;
     // The ring thread acted first: its write is the response, timed from the kernel's refusal of the connect.
     const actedNs = kernel?.acted_ns ?? effect.acted_ns;
     const fromNs = kernel?.event_ns ?? event.time_ns;
@@ -164,8 +160,7 @@ export class LiveResponder implements Responder {
     if (target.kind !== 'cgroup2') return null;
     const want = verb === 'kill' ? 'kill' : verb === 'quarantine' || verb === 'freeze' ? 'freeze' : null;
     if (want === null || event.type !== 'network_connect') return null;
-    const k = this.actuator.kernelContainment(target.id, event.time_ns, event.tgid ?? event.pid ?? null);
-    return k !== null && k.verb === want && k.acted_ns !== null ? k : null;
+    return this.actuator.kernelContainment(target.id, want, event.time_ns, event.tgid ?? event.pid ?? null);
   }
 
   #openApproval(req: ApprovalOpenRequest): string {

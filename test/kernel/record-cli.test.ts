@@ -201,7 +201,22 @@ describeKernel('agentprov record (eBPF)', () => {
     expect(alive(bg)).toEqual([]);
   });
 
-  it('turns a deny decision on a connect into a kernel deny for the next connects, and says the first was not stopped', async () => {
+  it('kills through the sensor ring thread when a kill rule on a destination fires: exit 70, the record says so', async () => {
+    const policy = join(dir.path, 'kill-dst.yaml');
+    writeFileSync(policy, policyWith('kill-127-0-0-3', 'kill', '      event_type: network_connect\n      dst_ip: 127.0.0.3'));
+    const connect = `python3 -c "import socket\ntry: socket.create_connection(('127.0.0.3', ${tcpPort}), timeout=2)\nexcept OSError: pass"`;
+    const r = await runCli(
+      ['record', '--run', 'killed-dst', '--enforce', '--policy', policy, '--no-snapshot', '--workdir', dir.path, '--json', '--', 'sh', '-c', `${connect}; echo not-reached; sleep 5`],
+      { dataDir: join(dir.path, 'data-kill-dst') },
+    );
+    expect(r.code, r.stderr).toBe(70);
+    expect(r.stderr).not.toMatch(/^not-reached$/m);
+    const s = r.json().items[0];
+    expect(s.outcome).toBe('killed_by_policy');
+    expect(s.responses[0]).toMatch(/^kill done: the sensor's ring thread wrote 1 to cgroup\.kill .* after the kernel refused the connect\(\)/);
+  });
+
+  it('refuses a denied destination in the kernel from the first connect: the entry is written when the tool call is bound', async () => {
     const policy = join(dir.path, 'deny.yaml');
     writeFileSync(policy, policyWith('deny-127-0-0-2', 'deny', '      event_type: network_connect\n      dst_cidr: [127.0.0.2/32]'));
     const connect = `python3 -c "import socket,sys\ntry: socket.create_connection(('127.0.0.2', ${tcpPort}), timeout=2).close(); print('connected')\nexcept OSError as e: print('errno', e.errno)"`;
@@ -210,12 +225,13 @@ describeKernel('agentprov record (eBPF)', () => {
       { dataDir: join(dir.path, 'data-deny') },
     );
     expect(r.code, r.stderr).toBe(0);
-    // the first connect happened before policy saw it; the second fails with EPERM in the kernel
-    expect(r.stderr).toMatch(/(connected|errno 111)\n[\s\S]*errno 1\n/);
+    // a destination-only rule is decided in the kernel: both connects fail with EPERM, the first included
+    expect(r.stderr).toMatch(/errno 1\n[\s\S]*errno 1\n/);
+    expect(r.stderr).not.toMatch(/^connected$/m);
     const s = r.json().items[0];
     expect(s.responses).toHaveLength(2);
+    expect(s.responses[0]).toMatch(/^deny done: the kernel refused this connect to 127\.0\.0\.2\/32 before it happened \(EPERM\)/);
     expect(s.responses[1]).toMatch(/^deny skipped: 127\.0\.0\.2\/32 is already in the cgroup's deny list \(decision [0-9a-f]{12}\): the kernel refused this connect/);
-    expect(s.responses[0]).toMatch(/^deny done: future connects from cgroup .* to 127\.0\.0\.2\/32 fail with EPERM; this connect had already returned/);
     const tl = await runCli(['timeline', '--run', 'denied', '--limit', '100000', '--json'], { dataDir: join(dir.path, 'data-deny') });
     expect(tl.json().items.some((i: { summary: string }) => i.summary.startsWith('enforcement:') && i.summary.includes('ENFORCED connect_denied'))).toBe(true);
   });
