@@ -77,6 +77,25 @@ statfunc __u32 *ap_deny_v4_match(__u64 cg, __u32 ip4)
 	return bpf_map_lookup_elem(&deny_v4, &key);
 }
 
+/*
+ * A deny entry that asks for a freeze comes from a quarantine rule, and
+ * quarantine cuts the network: set the flag here, in the refused connect
+ * itself, so no other connect slips through before the ring thread freezes
+ * the cgroup (userspace mirrors it from the containment report).
+ */
+statfunc void ap_contain_in_kernel(__u64 cg, __u32 rule)
+{
+	__u32 *flags;
+
+	if ((rule >> AP_DENY_CONTAIN_SHIFT) != AP_CONTAIN_FREEZE)
+		return;
+	flags = bpf_map_lookup_elem(&tracked_cgroup, &cg);
+	/* plain |=: 32-bit atomics need -mcpu=v3, and the only other writer
+	 * (userspace) replaces the whole value anyway */
+	if (flags)
+		*flags |= AP_CG_QUARANTINE;
+}
+
 SEC("cgroup/connect4")
 int handle_connect4(struct bpf_sock_addr *ctx)
 {
@@ -96,6 +115,7 @@ int handle_connect4(struct bpf_sock_addr *ctx)
 	rule = ap_deny_v4_match(cg, ip4);
 	if (!rule)
 		return AP_ALLOW;
+	ap_contain_in_kernel(cg, *rule);
 	ap_report_connect(AP_ENF_CONNECT_DENY, *rule, AP_AF_INET, port, (__u8 *)&ip4, 4);
 	return AP_DENY;
 }
@@ -130,6 +150,7 @@ int handle_connect6(struct bpf_sock_addr *ctx)
 	}
 	if (!rule)
 		return AP_ALLOW;
+	ap_contain_in_kernel(cg, *rule);
 	ap_report_connect(AP_ENF_CONNECT_DENY, *rule, AP_AF_INET6, port, (__u8 *)ip6, 16);
 	return AP_DENY;
 }

@@ -115,7 +115,7 @@ enum ap_tls_direction {
 enum ap_contain {
 	AP_CONTAIN_NONE = 0,
 	AP_CONTAIN_KILL = 1,   /* write cgroup.kill of the task's cgroup */
-	AP_CONTAIN_FREEZE = 2, /* write 1 to cgroup.freeze */
+	AP_CONTAIN_FREEZE = 2, /* write 1 to cgroup.freeze; the kernel sets AP_CG_QUARANTINE at once */
 };
 #define AP_DENY_CONTAIN_SHIFT 24
 #define AP_DENY_RULE_MASK 0x00ffffffu

@@ -258,6 +258,9 @@ export class Sensor {
       const c = toKernelContainment(r, this.bootOffsetNs);
       if (c === null) continue;
       this.containments.add(c);
+      // The kernel set the quarantine flag itself when it refused (enforce.bpf.c): mirror it, so a later
+      // flag write from here does not clear it.
+      if (c.verb === 'freeze') this.cgroupFlags.set(r.cgroupId, (this.cgroupFlags.get(r.cgroupId) ?? 0) | CgroupFlag.QUARANTINE);
       try {
         this.opts.onContainment?.(c);
       } catch (err) {

@@ -54,6 +54,9 @@ describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
     ]);
     const end = await Promise.race([exitOf(offender), new Promise<null>((r) => setTimeout(() => r(null), 15_000))]);
     expect(end, `errors: ${p.errors.map(String).join('; ')}`).toEqual({ code: null, signal: 'SIGKILL' });
+    // The sensor's ring thread kills before the engine judges the connect: wait for the confirmed record.
+    const recorded = () => responsesOfRun(p.store.db, 'r1').some((r) => r.action === 'kill' && r.target === bad.path && r.detail.includes('confirmed:'));
+    await until('the kill to be recorded', recorded);
     await p.live.settled();
 
     expect(sibling.exitCode).toBeNull();
@@ -108,6 +111,7 @@ time.sleep(30)`]);
     expect(populated).toBe(true);
     expect(emptiedWhileBlocked, `errors: ${p.errors.map(String).join('; ')}`).toBe(true);
     expect((await exitOf(offender)).signal).toBe('SIGKILL');
+    await until('the kill to be recorded', () => responsesOfRun(p.store.db, 'r3').some((r) => r.action === 'kill'));
     await p.live.settled();
     const kill = responsesOfRun(p.store.db, 'r3').find((r) => r.action === 'kill' && r.target === bad.path);
     expect(kill?.detail).toContain("the sensor's ring thread wrote 1 to cgroup.kill");

@@ -57,6 +57,8 @@ while True:
     ]);
     const out = lines(child);
     await until('the quarantine to freeze the leaf', () => isFrozen(leaf), 10_000);
+    // The sensor's ring thread freezes before the engine judges the connect: wait for the record too.
+    await until('the quarantine to be recorded', () => responsesOfRun(p.store.db, 'rq').some((r) => r.action === 'quarantine' && r.detail.includes('confirmed:')), 10_000);
     await p.live.settled();
     expect(out.slice(0, 3)).toEqual(['ok', 'ok', 'ok']);
     const q = responsesOfRun(p.store.db, 'rq').find((r) => r.action === 'quarantine');
@@ -75,7 +77,7 @@ while True:
     const thawed = p.live.actuator.apply('thaw', { kind: 'cgroup2', path: leaf.path, id });
     expect((await thawed.confirmed).result).toBe('done');
     await until('denied connects after the thaw', () => out.slice(frozenAt).includes('errno 1'));
-    expect(out.slice(frozenAt).filter((l) => l !== 'errno 1')).toEqual([]);
+    expect(out.slice(frozenAt).filter((l) => l !== 'errno 1'), JSON.stringify({ frozenAt, out })).toEqual([]);
 
     // Release: the flag goes, the network is back.
     p.live.actuator.apply('freeze', { kind: 'cgroup2', path: leaf.path, id });
