@@ -15,7 +15,7 @@ import type { Actuator } from './actuator.js';
 import { CgroupLocator } from './cgroup-locator.js';
 import { describeKernelContainment } from './kernel-containment.js';
 import { formatMs } from './clock.js';
-import type { ContainmentState, Outcome } from './effect.js';
+import { settledEffect, type ContainmentState, type Outcome } from './effect.js';
 import { planResponse } from './plan.js';
 import { targetKindOf, targetString, type ResponseTarget, type ResponseVerb } from './target.js';
 
@@ -92,15 +92,19 @@ export class LiveResponder implements Responder {
     }
     const now = this.actuator.clock();
     const maxAgeNs = BigInt(this.#opts.maxEventAgeMs ?? 60_000) * 1_000_000n;
-    if (now - event.time_ns > maxAgeNs) {
+    const step = planResponse(req, this.locator);
+    const kernel = step === null ? null : this.#kernelContainment(step.verb, step.target, event);
+    const backlog = now - event.time_ns > maxAgeNs;
+    // What the ring thread did in time is recorded however late this thread gets to the event.
+    if (backlog && kernel === null) {
       return this.#remember(key, this.#unacted(req, 'skipped', `event is ${formatMs(now - event.time_ns)} old: not acting on a backlog or after-the-fact telemetry`, now));
     }
-    const step = planResponse(req, this.locator);
     if (step === null) {
       return this.#remember(key, this.#unacted(req, 'skipped', 'no live target: the event names no pid, own cgroup or container', now));
     }
-    const effect = this.actuator.apply(step.verb, step.target);
-    const kernel = this.#kernelContainment(step.verb, step.target, event);
+    const effect = backlog
+      ? settledEffect(step.verb, step.target, 'done', `the engine judged the event ${formatMs(now - event.time_ns)} later (backlog): nothing more done`, null)
+      : this.actuator.apply(step.verb, step.target);
     let detail = `${decision.action} -> ${step.verb}: ${kernel ? `${describeKernelContainment(kernel, formatMs)}; then ` : ''}${effect.detail}`;
     // The ring thread acted first: its write is the response, timed from the kernel's refusal of the connect.
     const actedNs = kernel?.acted_ns ?? effect.acted_ns;

@@ -1,15 +1,14 @@
 /**
  * The live pipeline on real cgroups v2 and the real eBPF sensor: a tool call that connects to a denied
  * address is killed through cgroup.kill while its sibling (same run, its own cgroup) keeps running, and the
- * response record carries the measured latency from the kernel event.
+ * response record carries the measured latency from the kernel event. The kill rule is one the kernel decides
+ * alone, so the sensor's ring thread kills, even while this thread is blocked or behind.
  */
-import type { Server } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { cgroupIdOf, isPopulated } from '../../src/host/index.js';
 import { responsesOfRun, nodesOfRun, edgesOfRun, decisionsOfRun } from '../../src/store/index.js';
 import { describeKernel } from './require-ebpf.js';
-import { exitOf, lines, startPipeline, until, type Pipeline } from './respond-harness.js';
-import { listenLoopback } from './loopback-listener.js';
+import { exitOf, lines, sensorPipelineForSuite, until } from './respond-harness.js';
 
 const POLICY = `
 version: 1
@@ -29,20 +28,20 @@ rules:
       dst_ip: 127.0.0.4
 `;
 
+/** A kill rule only the engine can decide (argv), for the backlog suite. */
+const MARKER_RULE = `  - id: marker
+    severity: critical
+    action: kill
+    match:
+      event_type: process_exec
+      argv_contains: [agentprov-backlog-marker]
+`;
+
 describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
-  let p: Pipeline;
-  let server: Server;
-  let port = 0;
-  beforeAll(async () => {
-    ({ server, port } = await listenLoopback());
-    p = await startPipeline('kill', POLICY, { sensor: { enforce: true } });
-  });
-  afterAll(async () => {
-    await p?.close();
-    server?.close();
-  });
+  const suite = sensorPipelineForSuite('kill', POLICY);
 
   it('kills the offending tool call, leaves its sibling running, records latency and links it in the DAG', async () => {
+    const { p, port } = suite;
     const bad = p.leaf('tc-bad');
     const good = p.leaf('tc-good');
     p.bind({ run_id: 'r1', tool_call_id: 'tc-bad', own_cgroup_ids: [cgroupIdOf(bad.path).toString()] });
@@ -89,6 +88,7 @@ describeKernel('respond: cgroup v2 kill from a live sensor event', () => {
   });
 
   it('contains without the JavaScript thread: the cgroup is killed while this thread is blocked', async () => {
+    const { p, port } = suite;
     const bad = p.leaf('tc-blocked');
     p.bind({ run_id: 'r3', tool_call_id: 'tc-blocked', own_cgroup_ids: [cgroupIdOf(bad.path).toString()] });
     const offender = p.spawn(bad, '/usr/bin/python3', ['-c', `import socket, time
@@ -118,6 +118,7 @@ time.sleep(30)`]);
   });
 
   it('deny refuses the destination in the kernel from the first try and kills the offending process only', async () => {
+    const { p, port } = suite;
     const leaf = p.leaf('tc-deny');
     p.bind({ run_id: 'r2', tool_call_id: 'tc-deny', own_cgroup_ids: [cgroupIdOf(leaf.path).toString()] });
     const bystander = p.spawn(leaf, '/bin/sleep', ['60']);
@@ -139,5 +140,40 @@ time.sleep(30)`]);
     const refused = p.store.db.prepare("SELECT body FROM events WHERE pid = ? AND type = 'enforcement'").get(second.pid) as { body: string };
     expect(JSON.parse(refused.body)).toMatchObject({ enforcement_action: 'connect_denied', dst_ip: '127.0.0.4' });
     expect(out.filter((l) => l !== 'errno 1')).toEqual([]);
+  });
+});
+
+/**
+ * An engine that is behind: with maxEventAgeMs 0 every event reaches the live responder as a backlog, which
+ * it never acts on. What the kernel decided alone is contained all the same (the sensor's ring thread killed
+ * the cgroup when the kernel refused the connect) and recorded as done; a rule only the engine can decide is
+ * recorded as skipped and leaves its process alone.
+ */
+describeKernel('respond: containment while the engine is behind', () => {
+  const suite = sensorPipelineForSuite('backlog', `${POLICY}${MARKER_RULE}`, { maxEventAgeMs: 0 });
+
+  it('the kernel-decided kill happens and is recorded; the engine-only rule is skipped as a backlog', async () => {
+    const { p, port } = suite;
+    const bad = p.leaf('tc-net');
+    const slow = p.leaf('tc-argv');
+    p.bind({ run_id: 'rb', tool_call_id: 'tc-net', own_cgroup_ids: [cgroupIdOf(bad.path).toString()] });
+    p.bind({ run_id: 'rb', tool_call_id: 'tc-argv', own_cgroup_ids: [cgroupIdOf(slow.path).toString()] });
+    const offender = p.spawn(bad, '/usr/bin/python3', ['-c', `import socket, time\ntry: socket.create_connection(('127.0.0.2', ${port}), timeout=1)\nexcept OSError: pass\ntime.sleep(30)`]);
+    // the shell's own argv carries the marker; it stays to run the command after sleep
+    const marked = p.spawn(slow, '/bin/sh', ['-c', 'sleep 30; : agentprov-backlog-marker']);
+    expect((await exitOf(offender)).signal).toBe('SIGKILL');
+    await until('both decisions to be recorded', () => responsesOfRun(p.store.db, 'rb').length >= 2);
+    await p.live.settled();
+    const responses = responsesOfRun(p.store.db, 'rb');
+    const kill = responses.find((r) => r.target === bad.path);
+    expect(kill).toMatchObject({ action: 'kill', result: 'done' });
+    expect(kill!.detail).toContain("the sensor's ring thread wrote 1 to cgroup.kill");
+    expect(kill!.detail).toContain('(backlog): nothing more done');
+    expect(kill!.latency_ns).toBeGreaterThan(0n);
+    const skipped = responses.find((r) => r.tool_call_id === 'tc-argv');
+    expect(skipped).toMatchObject({ action: 'kill', result: 'skipped' });
+    expect(skipped!.detail).toContain('not acting on a backlog');
+    expect(isPopulated(slow)).toBe(true);
+    marked.kill('SIGKILL');
   });
 });

@@ -3,6 +3,8 @@
  * approvals) over it, cgroup v2 leaves for tool calls, and optionally the real eBPF sensor feeding it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import type { Server } from 'node:net';
+import { afterAll, beforeAll } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +19,7 @@ import { gateEngineOptions } from '../../src/service/gate-intent.js';
 import { createLiveResponse, type LiveResponse } from '../../src/service/respond-live.js';
 import { Sensor } from '../../src/sensor/index.js';
 import { EvidenceStore } from '../../src/store/index.js';
+import { listenLoopback } from './loopback-listener.js';
 
 export interface Pipeline {
   dataDir: string;
@@ -39,6 +42,8 @@ export interface PipelineOptions {
   docker?: DockerPort | null;
   approvalTimeoutMs?: number;
   webhookUrl?: string | null;
+  /** Events older than this are a backlog the live responder does not act on (default 60 s). */
+  maxEventAgeMs?: number;
 }
 
 export async function startPipeline(name: string, policyYaml: string, opts: PipelineOptions = {}): Promise<Pipeline> {
@@ -53,6 +58,7 @@ export async function startPipeline(name: string, policyYaml: string, opts: Pipe
     docker: opts.docker ?? null,
     webhookUrl: opts.webhookUrl ?? null,
     ...(opts.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}),
+    ...(opts.maxEventAgeMs !== undefined ? { maxEventAgeMs: opts.maxEventAgeMs } : {}),
     onError: (e) => errors.push(e),
   });
   const policy = loadPolicies([{ file: `${name}.yaml`, text: policyYaml }]);
@@ -134,4 +140,22 @@ export async function until(what: string, check: () => boolean, timeoutMs = 8000
 /** A process outside every test cgroup. */
 export function spawnOutside(cmd: string, args: string[]): ChildProcess {
   return spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * For a describe block: a pipeline with the real sensor (enforcing) and a loopback listener its processes
+ * connect to, started before the block's tests and stopped after them.
+ */
+export function sensorPipelineForSuite(name: string, policyYaml: string, opts: Omit<PipelineOptions, 'sensor'> = {}): { readonly p: Pipeline; readonly port: number } {
+  let server: Server | undefined;
+  const suite = { p: undefined as unknown as Pipeline, port: 0 };
+  beforeAll(async () => {
+    ({ server, port: suite.port } = await listenLoopback());
+    suite.p = await startPipeline(name, policyYaml, { ...opts, sensor: { enforce: true } });
+  });
+  afterAll(async () => {
+    await suite.p?.close();
+    server?.close();
+  });
+  return suite;
 }

@@ -3,13 +3,11 @@
  * the sensor's in-kernel flag (every connect denied); thawing alone shows the network is still cut; release
  * restores both.
  */
-import type { Server } from 'node:net';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { cgroupIdOf, isFrozen } from '../../src/host/index.js';
 import { ResponseStore, responsesOfRun } from '../../src/store/index.js';
 import { describeKernel } from './require-ebpf.js';
-import { lines, startPipeline, until, type Pipeline } from './respond-harness.js';
-import { listenLoopback } from './loopback-listener.js';
+import { lines, sensorPipelineForSuite, until } from './respond-harness.js';
 
 const POLICY = `
 version: 1
@@ -24,19 +22,10 @@ rules:
 `;
 
 describeKernel('respond: quarantine and release', () => {
-  let p: Pipeline;
-  let server: Server;
-  let port = 0;
-  beforeAll(async () => {
-    ({ server, port } = await listenLoopback());
-    p = await startPipeline('quarantine', POLICY, { sensor: { enforce: true } });
-  });
-  afterAll(async () => {
-    await p?.close();
-    server?.close();
-  });
+  const suite = sensorPipelineForSuite('quarantine', POLICY);
 
   it('freezes and cuts the network; release restores both', async () => {
+    const { p, port } = suite;
     const leaf = p.leaf('tc-q');
     const id = cgroupIdOf(leaf.path).toString();
     p.bind({ run_id: 'rq', tool_call_id: 'tc-q', own_cgroup_ids: [id] });
