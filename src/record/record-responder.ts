@@ -13,7 +13,7 @@ import type { Responder, ResponseRequest } from '../engine/index.js';
 import { unperformedResponse } from '../engine/index.js';
 import type { ResponseAction, RuntimeEvent, ToolCallScope } from '../model/index.js';
 import { kernelConnectEntries, type CompiledPolicy, type EvalScope } from '../policy/index.js';
-import { armKernelEntries, describeKernelContainment, formatMs, kernelContainmentOf } from '../respond/index.js';
+import { armKernelEntries, describeKernelContainment, formatMs, kernelContainmentOf, releaseKernelEntries } from '../respond/index.js';
 import { freeze, killCgroup, listPids, signalPid, type CgroupLeaf } from '../host/index.js';
 import type { Sensor } from '../sensor/index.js';
 
@@ -60,6 +60,10 @@ export class RecordResponder implements Responder {
   scopeBound(scope: ToolCallScope, policy: CompiledPolicy, facts: EvalScope): void {
     const sensor = this.#opts.sensor;
     if (sensor === null || scope.own_cgroup_ids.length === 0) return;
+    if (scope.ended_at_ns != null) {
+      for (const id of scope.own_cgroup_ids) if (this.#armed.delete(id)) releaseKernelEntries(sensor, id);
+      return;
+    }
     const entries = kernelConnectEntries(policy, facts);
     if (entries.length === 0) return;
     for (const id of scope.own_cgroup_ids) {

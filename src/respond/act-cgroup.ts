@@ -28,6 +28,8 @@ export interface SensorControl {
    */
   denyCidr?(cgroupId: bigint, cidr: string, rule?: number, contain?: ContainVerb | null): void;
   armContainment?(cgroupId: bigint, dir: string): void;
+  /** The tool call ended: remove its deny entries and let the ring thread close its files. */
+  releaseEnforcement?(cgroupId: bigint): void;
   /** What the ring thread did to the cgroup for an event at or after `sinceNs`. */
   containmentOf?(cgroupId: bigint, sinceNs: bigint): KernelContainment | null;
 }

@@ -8,7 +8,7 @@ import type { ContainVerb, KernelContainment } from '../sensor/index.js';
 import { actCgroup1, actCgroup2, type ActContext, type SensorControl } from './act-cgroup.js';
 import { actContainer } from './act-docker.js';
 import { actProcess } from './act-process.js';
-import { armKernelEntries, kernelContainmentOf } from './kernel-containment.js';
+import { armKernelEntries, kernelContainmentOf, releaseKernelEntries } from './kernel-containment.js';
 import { preciseWallClockNs } from './clock.js';
 import type { DockerPort } from './docker-control.js';
 import type { ContainmentState, Effect } from './effect.js';
@@ -115,6 +115,11 @@ export class Actuator {
     } catch (err) {
       return { ok: false, detail: `kernel entries not written for cgroup ${target.id}: ${(err as Error).message}` };
     }
+  }
+
+  /** The scope of this cgroup ended: its kernel entries go (see Sensor.releaseEnforcement). */
+  releaseKernel(cgroupId: string): void {
+    if (!this.#ctx.dryRun) releaseKernelEntries(this.#ctx.sensor, cgroupId);
   }
 
   /** What the sensor's ring thread did (`verb`) to cgroup `cgroupId` for the connect() that ended at `eventNs`. */

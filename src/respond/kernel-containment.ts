@@ -23,6 +23,15 @@ export function armKernelEntries(sensor: SensorControl, id: string, dir: string,
   return `${entries.length} deny entries on cgroup ${id}: ${entries.map((e) => `${e.cidr} ${e.action}`).join(', ')}`;
 }
 
+/** Undoes armKernelEntries when the tool call ends (never throws: a stopped sensor has nothing left). */
+export function releaseKernelEntries(sensor: SensorControl | null, id: string): void {
+  try {
+    sensor?.releaseEnforcement?.(BigInt(id));
+  } catch {
+    /* the sensor stopped: its maps are gone with it */
+  }
+}
+
 /**
  * What the ring thread did to cgroup `id` for the connect() that ended at `eventNs` in process `tgid` (the
  * kernel's refusal happened inside that same syscall, so just before it), if `verb` is what it did.

@@ -150,6 +150,10 @@ export class LiveResponder implements Responder {
    */
   scopeBound(scope: ToolCallScope, policy: CompiledPolicy, facts: EvalScope): void {
     if (this.actuator.dryRun || !this.actuator.hasSensor || scope.own_cgroup_ids.length === 0) return;
+    if (scope.ended_at_ns != null) {
+      for (const id of scope.own_cgroup_ids) this.actuator.releaseKernel(id);
+      return;
+    }
     const entries = kernelConnectEntries(policy, facts);
     if (entries.length === 0) return;
     for (const id of scope.own_cgroup_ids) {

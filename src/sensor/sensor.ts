@@ -83,6 +83,7 @@ export class Sensor {
   private readonly pids = new Set<number>();
   private readonly cgroupPaths: Map<bigint, string>;
   private readonly containments = new ContainmentLog();
+  private readonly deniedCidrs = new Map<bigint, Set<string>>();
   private readonly tls: TlsTargets | null;
   private readonly bootOffsetNs: bigint;
   private readonly host: string;
@@ -155,6 +156,9 @@ export class Sensor {
     const value = ((rule & DENY_RULE_MASK) | (contain === null ? 0 : containCode(contain) << DENY_CONTAIN_SHIFT)) >>> 0;
     if (c.family === 4) this.native.updateDenyV4(cgroupId, c.addr, c.prefix, value, true);
     else this.native.updateDenyV6(cgroupId, c.addr, c.prefix, value, true);
+    let cidrs = this.deniedCidrs.get(cgroupId);
+    if (cidrs === undefined) this.deniedCidrs.set(cgroupId, (cidrs = new Set()));
+    cidrs.add(cidr);
     this.setCgroupFlags(cgroupId, (this.cgroupFlags.get(cgroupId) ?? 0) | CgroupFlag.ENFORCE);
   }
 
@@ -163,6 +167,25 @@ export class Sensor {
     const c = parseCidr(cidr);
     if (c.family === 4) this.native.updateDenyV4(cgroupId, c.addr, c.prefix, 0, false);
     else this.native.updateDenyV6(cgroupId, c.addr, c.prefix, 0, false);
+    this.deniedCidrs.get(cgroupId)?.delete(cidr);
+  }
+
+  /**
+   * The tool call of this cgroup ended: its deny entries go and the ring thread lets go of its files, so a
+   * sensor that runs for weeks neither fills its maps nor leaks descriptors. The quarantine flag (a response
+   * someone may still have to release) and tracking stay.
+   */
+  releaseEnforcement(cgroupId: bigint): void {
+    for (const cidr of this.deniedCidrs.get(cgroupId) ?? []) this.allowCidr(cgroupId, cidr);
+    this.deniedCidrs.delete(cgroupId);
+    this.disarmContainment(cgroupId);
+    const flags = this.cgroupFlags.get(cgroupId);
+    if (flags !== undefined && flags & CgroupFlag.ENFORCE) this.setCgroupFlags(cgroupId, flags & ~CgroupFlag.ENFORCE);
+  }
+
+  /** Deny entries written for a cgroup (what releaseEnforcement removes). */
+  deniedCidrsOf(cgroupId: bigint): string[] {
+    return [...(this.deniedCidrs.get(cgroupId) ?? [])];
   }
 
   /** Lets the ring thread kill or freeze this cgroup v2 (its directory) when a containing deny entry fires. */

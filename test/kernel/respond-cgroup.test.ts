@@ -117,6 +117,22 @@ time.sleep(30)`]);
     expect(kill?.detail).toContain("the sensor's ring thread wrote 1 to cgroup.kill");
   });
 
+  it('ending the tool call removes its kernel entries: the destination is reachable from that cgroup again', async () => {
+    const { p, port } = suite;
+    const leaf = p.leaf('tc-ended');
+    const id = cgroupIdOf(leaf.path);
+    const scope = { run_id: 'r4', tool_call_id: 'tc-ended', own_cgroup_ids: [id.toString()], started_at_ns: BigInt(Date.now() - 1000) * 1_000_000n };
+    p.bind(scope);
+    expect(p.sensor!.deniedCidrsOf(id).sort()).toEqual(['127.0.0.2/32', '127.0.0.4/32']);
+    p.bind({ ...scope, ended_at_ns: BigInt(Date.now()) * 1_000_000n });
+    expect(p.sensor!.deniedCidrsOf(id)).toEqual([]);
+    // Nothing attributes this process to the ended tool call, and the kernel no longer refuses the address.
+    const probe = p.spawn(leaf, '/usr/bin/python3', ['-u', '-c', `import socket\ntry: socket.create_connection(('127.0.0.2', ${port}), timeout=2).close(); print('ok')\nexcept OSError as e: print('errno', e.errno)`]);
+    const out = lines(probe);
+    expect(await exitOf(probe)).toEqual({ code: 0, signal: null });
+    expect(out).toEqual(['ok']);
+  });
+
   it('deny refuses the destination in the kernel from the first try and kills the offending process only', async () => {
     const { p, port } = suite;
     const leaf = p.leaf('tc-deny');
