@@ -66,7 +66,7 @@ function parseArgs(argv: string[], io: SensorCliIo): ParsedArgs {
     .addOption(new Option('--pid <pid...>', 'watch these processes and the children they fork').argParser(collectPid).default([]))
     .option('--output <spec>', 'store | jsonl:FILE | - (JSON lines on stdout)', io.openStore ? 'store' : '-')
     .option('--policy <file>', 'policy file for --output store')
-    .option('--enforce', 'attach the enforcement programs (deny lists, quarantine, deny-exec)', false)
+    .option('--enforce', 'attach the enforcement programs (deny lists, quarantine, deny-exec) and act on decisions; connect rules the kernel can decide are refused in the kernel and contained by the ring thread', false)
     .addOption(new Option('--ring-bytes <n>', 'kernel ring buffer size, a power of two').argParser(ringBytesArg).default(DEFAULT_RING_BYTES))
     .option('--no-tls', 'do not attach TLS uprobes')
     .exitOverride()
