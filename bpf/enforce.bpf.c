@@ -47,24 +47,36 @@ statfunc void ap_cgroup_key(__u8 dst[8], __u64 cg)
 		dst[i] = cg >> (56 - 8 * i);
 }
 
-statfunc void ap_report_connect(__u32 action, __u32 rule, __u16 family, __u16 port, const __u8 *addr,
-				__u32 len)
+/* An enforcement record with nothing but who, what and which rule filled in. */
+statfunc struct ap_enforce_event *ap_enforce_reserve(__u32 action, __u32 rule)
 {
 	struct ap_enforce_event *e = AP_RESERVE(struct ap_enforce_event, AP_EV_ENFORCE);
 
 	if (!e)
-		return;
+		return NULL;
 	ap_fill_current(&e->task);
 	e->action = action;
 	e->rule = rule;
+	e->family = 0;
+	e->port = 0;
+	__builtin_memset(e->addr, 0, sizeof(e->addr));
+	e->path[0] = 0;
+	return e;
+}
+
+statfunc void ap_report_connect(__u32 action, __u32 rule, __u16 family, __u16 port, const __u8 *addr,
+				__u32 len)
+{
+	struct ap_enforce_event *e = ap_enforce_reserve(action, rule);
+
+	if (!e)
+		return;
 	e->family = family;
 	e->port = port;
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
 	if (len == 4)
 		__builtin_memcpy(e->addr, addr, 4);
 	else if (len == 16)
 		__builtin_memcpy(e->addr, addr, 16);
-	e->path[0] = 0;
 	ap_submit_now(e, AP_EV_ENFORCE);
 }
 
@@ -157,17 +169,10 @@ int handle_connect6(struct bpf_sock_addr *ctx)
 
 statfunc void ap_report_exec(__u32 action, __u32 rule, const char *path, bool user)
 {
-	struct ap_enforce_event *e = AP_RESERVE(struct ap_enforce_event, AP_EV_ENFORCE);
+	struct ap_enforce_event *e = ap_enforce_reserve(action, rule);
 
 	if (!e)
 		return;
-	ap_fill_current(&e->task);
-	e->action = action;
-	e->rule = rule;
-	e->family = 0;
-	e->port = 0;
-	__builtin_memset(e->addr, 0, sizeof(e->addr));
-	e->path[0] = 0;
 	if (user)
 		bpf_probe_read_user_str(e->path, sizeof(e->path), path);
 	else

@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "clock.h"
 #include "errors.h"
 #include "layout.h"
 #include "sensor.h"
@@ -11,12 +12,6 @@
 namespace agentprov {
 
 namespace {
-
-int64_t Ns(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return static_cast<int64_t>(ts.tv_sec) * 1000000000LL + ts.tv_nsec;
-}
 
 // init(SensorError): the error class C++ throws (better-sqlite3's pattern).
 Napi::Value JS_init(const Napi::CallbackInfo& info) {
@@ -33,9 +28,9 @@ Napi::Value JS_constants(const Napi::CallbackInfo& info) { return LayoutConstant
 Napi::Value JS_bootOffsetNs(const Napi::CallbackInfo& info) {
   int64_t best_gap = INT64_MAX, offset = 0;
   for (int i = 0; i < 5; i++) {
-    int64_t b1 = Ns(CLOCK_BOOTTIME);
-    int64_t r = Ns(CLOCK_REALTIME);
-    int64_t b2 = Ns(CLOCK_BOOTTIME);
+    int64_t b1 = ClockNs(CLOCK_BOOTTIME);
+    int64_t r = ClockNs(CLOCK_REALTIME);
+    int64_t b2 = ClockNs(CLOCK_BOOTTIME);
     if (b2 - b1 < best_gap) {
       best_gap = b2 - b1;
       offset = r - (b1 + (b2 - b1) / 2);

@@ -4,13 +4,13 @@
 #include "containment.h"
 
 #include <fcntl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <linux/types.h>
 
+#include "clock.h"
 #include "events.h"
 
 namespace agentprov {
@@ -18,11 +18,7 @@ namespace agentprov {
 namespace {
 constexpr uint64_t kFreezeConfirmUs = 3000;
 
-uint64_t BootNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_BOOTTIME, &ts);
-  return static_cast<uint64_t>(ts.tv_sec) * 1000000000ull + static_cast<uint64_t>(ts.tv_nsec);
-}
+uint64_t BootNs() { return static_cast<uint64_t>(ClockNs(CLOCK_BOOTTIME)); }
 
 int OpenIn(const std::string& dir, const char* name, int flags) {
   return open((dir + "/" + name).c_str(), flags | O_CLOEXEC);

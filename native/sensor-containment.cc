@@ -13,8 +13,7 @@ namespace agentprov {
 Napi::Value Sensor::JS_armContainment(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckRunning(env, "armContainment")) return env.Undefined();
-  bool lossless = true;
-  uint64_t id = info[0].As<Napi::BigInt>().Uint64Value(&lossless);
+  uint64_t id = BigIntArg(info[0]);
   std::string dir = info[1].As<Napi::String>().Utf8Value();
   int rc = containment_.Arm(id, dir);
   if (rc != 0) {
@@ -25,8 +24,7 @@ Napi::Value Sensor::JS_armContainment(const Napi::CallbackInfo& info) {
 
 // disarmContainment(cgroup: bigint)
 Napi::Value Sensor::JS_disarmContainment(const Napi::CallbackInfo& info) {
-  bool lossless = true;
-  containment_.Disarm(info[0].As<Napi::BigInt>().Uint64Value(&lossless));
+  containment_.Disarm(BigIntArg(info[0]));
   return info.Env().Undefined();
 }
 

@@ -17,11 +17,6 @@ namespace agentprov {
 
 namespace {
 
-uint64_t BigIntArg(const Napi::Value& v) {
-  bool lossless = true;
-  return v.As<Napi::BigInt>().Uint64Value(&lossless);
-}
-
 void CgroupKeyBytes(uint8_t dst[8], uint64_t cg) {
   // big-endian: the LPM trie matches these 64 bits first (enforce.bpf.c)
   for (int i = 0; i < 8; i++) dst[i] = static_cast<uint8_t>(cg >> (56 - 8 * i));

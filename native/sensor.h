@@ -15,6 +15,12 @@ struct bpf_link;
 
 namespace agentprov {
 
+// A u64 argument (cgroup id, inode) passed as a BigInt; sensor.ts checked its range.
+inline uint64_t BigIntArg(const Napi::Value& v) {
+  bool lossless = true;
+  return v.As<Napi::BigInt>().Uint64Value(&lossless);
+}
+
 class Sensor : public Napi::ObjectWrap<Sensor> {
  public:
   static Napi::Function Define(Napi::Env env);

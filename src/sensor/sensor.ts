@@ -35,8 +35,6 @@ export interface SensorOptions {
   host?: string;
   /** Known cgroup paths by id, written into cgroup_path. */
   cgroupPaths?: Map<bigint, string>;
-  /** Called with what the ring thread contained (before the batch that holds the refused connect). */
-  onContainment?: (c: KernelContainment) => void;
   /** Called with every decoded batch, on the JavaScript thread. */
   onBatch: (events: RuntimeEventInput[]) => void;
   /** Errors that do not stop the sensor: a throwing onBatch, a failed TLS attach. */
@@ -276,19 +274,16 @@ export class Sensor {
       for (const w of this.flushWaiters.splice(0)) w();
       return;
     }
-    // Reports first: the batch below may hold the refused connect a responder is about to judge.
-    for (const r of this.native.takeContainments()) {
+    // Reports first: the batch below may hold the refused connect a responder is about to judge. Only an
+    // enforcing sensor arms containment, so only it has reports to take.
+    const reports = this.opts.enforce ? this.native.takeContainments() : [];
+    for (const r of reports) {
       const c = toKernelContainment(r, this.bootOffsetNs);
       if (c === null) continue;
       this.containments.add(c);
       // The kernel set the quarantine flag itself when it refused (enforce.bpf.c): mirror it, so a later
       // flag write from here does not clear it.
       if (c.verb === 'freeze') this.cgroupFlags.set(r.cgroupId, (this.cgroupFlags.get(r.cgroupId) ?? 0) | CgroupFlag.QUARANTINE);
-      try {
-        this.opts.onContainment?.(c);
-      } catch (err) {
-        this.report(err);
-      }
     }
     const events = decodeBatch(batch, { bootOffsetNs: this.bootOffsetNs, host: this.host, cgroupPath: (id) => this.cgroupPaths.get(BigInt(id)) }, this.counters);
     if (this.counters.foreignAbi !== null && !this.abiReported) {

@@ -7,18 +7,9 @@ import Database from 'better-sqlite3';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { computeEntryHash, encodePublicKey, generateKeyPair } from '../../src/ledger/index.js';
+import { computeEntryHash, encodePublicKey, generateKeyPair, type LedgerEntry } from '../../src/ledger/index.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { attackerDb, copyDataDir, recordDemo } from './ledger-fixture.js';
-
-interface Row {
-  seq: number;
-  prev_hash: string;
-  object_hash: string;
-  kind: string;
-  time_ns: bigint;
-  entry_hash: string;
-}
 
 describe('ledger tamper detection', () => {
   const origin = tempDir();
@@ -126,7 +117,7 @@ describe('ledger tamper detection', () => {
   it('entries appended after the last signed head', async () => {
     await expectBad(
       (db) => {
-        const head = db.prepare('SELECT * FROM ledger WHERE seq = ?').safeIntegers(true).get(n) as Row;
+        const head = db.prepare('SELECT * FROM ledger WHERE seq = ?').safeIntegers(true).get(n) as LedgerEntry;
         const fake = { seq: n + 1, prev_hash: head.entry_hash, object_hash: 'e'.repeat(64), kind: 'put:events', time_ns: head.time_ns };
         db.prepare('INSERT INTO ledger VALUES (?,?,?,?,?,?)').run(n + 1, fake.prev_hash, fake.object_hash, fake.kind, fake.time_ns, computeEntryHash(fake));
       },

@@ -1,7 +1,6 @@
 /** Migration 004's tables through the real SQLite store, and the documented exit codes of `record`. */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
-  EvidenceStore,
   fileChangesOfRun,
   orphansOfRun,
   putFileChanges,
@@ -14,7 +13,7 @@ import {
   type RecordCapture,
 } from '../../src/store/index.js';
 import { RECORD_EXIT, recordOutcome } from '../../src/record/index.js';
-import { tempDir } from '../helpers/cli.js';
+import { freshStoreEachTest } from '../helpers/store.js';
 
 // Past 2^53: ns times must come back exact, never through a JS number.
 const BIG = 1_795_000_000_123_456_789n;
@@ -65,18 +64,10 @@ const change: FileChangeRecord = {
 };
 
 describe('record tables (migration 004)', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let store: EvidenceStore;
-  beforeEach(() => {
-    dir = tempDir();
-    store = new EvidenceStore(dir.path);
-  });
-  afterEach(() => {
-    store.close();
-    dir.cleanup();
-  });
+  const fresh = freshStoreEachTest();
 
   it('round-trips captures, snapshots, file changes and orphans with exact ns times', () => {
+    const { store } = fresh;
     putRecordCapture(store.db, capture);
     putRecordCapture(store.db, { ...capture, outcome: 'timeout', agentprov_exit: 71 }); // same binding: replaced
     expect(recordCapturesOfRun(store.db, 'r1')).toEqual([{ ...capture, outcome: 'timeout', agentprov_exit: 71 }]);

@@ -4,15 +4,15 @@
  * pid-reuse guard, and require_approval through the approval service on a real store.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { EvidenceEngine, finalizeEvent, type ResponseRequest } from '../../src/engine/index.js';
 import { readProcStat } from '../../src/host/index.js';
 import type { Correlation, PolicyDecision, RuntimeEvent } from '../../src/model/index.js';
 import { loadPolicies } from '../../src/policy/index.js';
 import { Actuator, CgroupLocator, LiveResponder, preciseWallClockNs } from '../../src/respond/index.js';
 import { createLiveResponse } from '../../src/service/respond-live.js';
-import { EvidenceStore, ResponseStore, responsesOfRun } from '../../src/store/index.js';
-import { tempDir } from '../helpers/cli.js';
+import { ResponseStore, responsesOfRun } from '../../src/store/index.js';
+import { freshStoreEachTest } from '../helpers/store.js';
 
 const kids: ChildProcess[] = [];
 function sleeper(): ChildProcess {
@@ -94,18 +94,10 @@ describe('LiveResponder on a process', () => {
 });
 
 describe('require_approval through the engine, on a real store', () => {
-  let dir: ReturnType<typeof tempDir>;
-  let store: EvidenceStore;
-  beforeEach(() => {
-    dir = tempDir();
-    store = new EvidenceStore(dir.path);
-  });
-  afterEach(() => {
-    store.close();
-    dir.cleanup();
-  });
+  const fresh = freshStoreEachTest();
 
   it('stops the process while a person decides; approve continues it; every step is recorded', async () => {
+    const { store } = fresh;
     const live = createLiveResponse({ store, now: preciseWallClockNs, approvalTimeoutMs: 60_000 });
     const policy = loadPolicies([{ file: 'p.yaml', text: 'version: 1\nname: p\nrules:\n  - id: ask\n    severity: high\n    action: require_approval\n    match:\n      event_type: network_connect\n      dst_port: 6667\n' }]);
     const engine = new EvidenceEngine({ sink: store, policy, clock: preciseWallClockNs, responder: live.responder });
