@@ -53,7 +53,7 @@ export function registerPolicy({ io, state, program }: CommandContext): void {
       });
       const reader = readNumberedLines(file === '-' ? { stream: io.stdin, name: '<stdin>' } : { path: file });
       const summary = await ingestLines(reader, o.format, (batch) => {
-        engine.processBatch(batch.map(finalizeEvent), null);
+        engine.processBatch(batch.map((e) => finalizeEvent(e, null)), null); // no data dir: plain [REDACTED]
       });
       const items = [...sink.verdicts.values()]
         .filter((v) => v.decision)

@@ -14,6 +14,7 @@ import { registerAgents } from './agents.js';
 import { registerLedger } from './ledger.js';
 import { registerKeys } from './keys.js';
 import { registerForensics } from './forensics.js';
+import { registerVerify } from './verify.js';
 
 export interface CliState {
   exitCode: number;
@@ -43,6 +44,7 @@ export function buildProgram(io: CliIo, state: CliState): Command {
   registerLedger(ctx);
   registerKeys(ctx);
   registerForensics(ctx);
+  registerVerify(ctx);
   // Subcommands inherit the root's output and exit handling.
   const propagate = (cmd: Command): void => {
     for (const sub of cmd.commands) {

@@ -5,6 +5,7 @@ import { listRuns, responsesOfRun, risksOfRun, runExists, type EvidenceStore } f
 import { nsToIso } from '../model/index.js';
 import { page, runTimeline } from '../service/timeline.js';
 import { summarizeRun } from '../service/run-summary.js';
+import { evidenceLookup, withEvidence } from '../service/event-evidence.js';
 import { parseIntOption, withStore } from './common.js';
 import { printJson } from './io.js';
 import type { CommandContext } from './program.js';
@@ -50,7 +51,8 @@ export function registerQueries({ io, program }: CommandContext): void {
     .action(async function (this: Command, o: PageOpts) {
       const risks = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return risksOfRun(store.db, o.run).sort((a, b) => b.score - a.score);
+        const risks = risksOfRun(store.db, o.run).sort((a, b) => b.score - a.score);
+        return withEvidence(risks, evidenceLookup(store.db, o.run));
       });
       const p = page(risks, parseIntOption(o.limit, '--limit'), o.cursor);
       if (o.json) return printJson(io, { schema_version: 'agentprov.risks/v1', run_id: o.run, ...p });
@@ -58,7 +60,8 @@ export function registerQueries({ io, program }: CommandContext): void {
       for (const r of p.items) {
         io.stdout.write(
           `${r.severity.toUpperCase().padEnd(8)} ${String(r.score).padStart(3)}  ${r.rule_id}  ${r.tool_call_id ?? '-'}  ` +
-            `${nsToIso(r.time_ns)}  ${r.reason}  [${r.tags.join(' ')}]  risk ${r.risk_id.slice(0, 12)}\n`,
+            `${nsToIso(r.time_ns)}  ${r.evidence?.subject_text ?? '(event not found)'}  ${r.reason}  [${r.tags.join(' ')}]  ` +
+            `risk ${r.risk_id.slice(0, 12)}\n`,
         );
       }
     });
@@ -66,15 +69,16 @@ export function registerQueries({ io, program }: CommandContext): void {
     .action(async function (this: Command, o: PageOpts) {
       const responses = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return responsesOfRun(store.db, o.run);
+        return withEvidence(responsesOfRun(store.db, o.run), evidenceLookup(store.db, o.run));
       });
       const p = page(responses, parseIntOption(o.limit, '--limit'), o.cursor);
       if (o.json) return printJson(io, { schema_version: 'agentprov.responses/v1', run_id: o.run, ...p });
       if (responses.length === 0) io.stdout.write(`no responses in run ${o.run}\n`);
       for (const r of p.items) {
         const lat = r.latency_ns != null ? ` latency ${Number(r.latency_ns) / 1e6} ms` : '';
+        const about = r.evidence ? `  ${r.evidence.subject_text}` : '';
         io.stdout.write(
-          `${nsToIso(r.time_ns)}  ${r.action.padEnd(16)} ${r.result.padEnd(8)} ${r.target_kind}:${r.target || '-'}${lat}  ${r.detail}\n`,
+          `${nsToIso(r.time_ns)}  ${r.action.padEnd(16)} ${r.result.padEnd(8)} ${r.target_kind}:${r.target || '-'}${lat}${about}  ${r.detail}\n`,
         );
       }
     });
@@ -97,7 +101,8 @@ export function registerQueries({ io, program }: CommandContext): void {
           `  attribution: ${Object.entries(s.by_tier).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}\n` +
           `  sources: ${Object.entries(s.by_source).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}\n` +
           `  risks: ${s.risks} (max score ${s.max_score}); decisions: ${Object.entries(s.decisions_by_action).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}\n` +
-          `  responses: ${s.responses}; telemetry gaps: ${s.telemetry_gaps}\n` +
+          `  responses: ${s.responses}; telemetry gaps: ${s.telemetry_gaps}` +
+          `${s.events_lost !== null ? ` (${s.events_lost} events lost)` : ''}\n` +
           (s.top_risks.length ? `  top risks:\n${s.top_risks.map((r) => `    ${r}\n`).join('')}` : ''),
       );
     });

@@ -1,6 +1,6 @@
 /**
  * @module ingest/falco-fields: the Falco field vocabulary: syscall names -> event types, ptrace request
- * names, open flags text, and the "lip:lport->rip:rport" text of a connected socket's fd.name.
+ * names and open flags text (socket addresses: falco-endpoint.ts).
  */
 import type { EventType } from '../model/index.js';
 
@@ -10,6 +10,9 @@ export const EVT_TYPES = new Map<string, EventType>([
   ['openat2', 'file_open'],
   ['creat', 'file_open'],
   ['connect', 'network_connect'],
+  // The model has one connection event: an accepted one is a network_connect too (see addSocketFields).
+  ['accept', 'network_connect'],
+  ['accept4', 'network_connect'],
   ['execve', 'process_exec'],
   ['execveat', 'process_exec'],
   ['rename', 'file_rename'],
@@ -32,6 +35,9 @@ export const EVT_TYPES = new Map<string, EventType>([
   ['vfork', 'process_fork'],
   ['procexit', 'process_exit'],
 ]);
+
+/** Syscalls seen on the server side of a connection: there the local end is the destination. */
+export const SERVER_SIDE_EVT_TYPES = new Set(['accept', 'accept4']);
 
 /** Falco prints ptrace requests by name; the model keeps the number (linux/ptrace.h). */
 export const PTRACE_REQUESTS = new Map<string, number>([
@@ -110,22 +116,3 @@ export function openFlags(of: Record<string, unknown>): Array<'read' | 'write' |
   if (!read && !write) return undefined;
   return read && write ? ['read', 'write'] : read ? ['read'] : ['write'];
 }
-
-/** "ip:port" with an optionally bracketed IPv6 address; null if it is not one. */
-function parseEndpoint(text: string): { ip: string; port: number } | null {
-  const colon = text.lastIndexOf(':');
-  if (colon <= 0) return null;
-  const port = Number(text.slice(colon + 1));
-  if (!Number.isInteger(port) || port < 0 || port > 65535) return null;
-  let ip = text.slice(0, colon);
-  if (ip.startsWith('[') && ip.endsWith(']')) ip = ip.slice(1, -1);
-  return { ip, port };
-}
-
-/** fd.name of a connected socket is "lip:lport->rip:rport". */
-export function parseTuple(name: string): { local: ReturnType<typeof parseEndpoint>; remote: ReturnType<typeof parseEndpoint> } | null {
-  const arrow = name.indexOf('->');
-  if (arrow < 0) return null;
-  return { local: parseEndpoint(name.slice(0, arrow)), remote: parseEndpoint(name.slice(arrow + 2)) };
-}
-

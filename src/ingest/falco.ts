@@ -4,15 +4,16 @@
  * output_fields hold only what the rule's output names, so any field may be missing (proc.pid often is).
  * The type comes from evt.type, else from the fields present. Times come from `time` (ISO, exact to the
  * ns) because JSON.parse rounds evt.time (ns since epoch, > 2^53). Falco's own "syscall event drop" alert
- * is a gap in the timeline (telemetry_loss), never an attack.
+ * is a gap in the timeline (telemetry_loss), never an attack. A socket's ends come from whichever address
+ * fields the rule names (see addSocketFields); dst is always the server end.
  */
 import type { EventType, RuntimeEventInput } from '../model/index.js';
 import { normalizeContainerId } from '../correlate/index.js';
-import { EVT_TYPES, MAPPED_FIELDS, PTRACE_REQUESTS, cleanPath, openFlags, parseTuple } from './falco-fields.js';
+import { EVT_TYPES, MAPPED_FIELDS, PTRACE_REQUESTS, SERVER_SIDE_EVT_TYPES, cleanPath, openFlags } from './falco-fields.js';
+import { type Endpoint, parseAddress, parseTuple } from './falco-endpoint.js';
 import {
   type MapContext,
   type MapResult,
-  familyOf,
   isRecord,
   isoTextToNs,
   leadingInt,
@@ -35,12 +36,6 @@ function str(of: Record<string, unknown>, key: string): string | null {
   return readString(of[key], F + key);
 }
 
-/** The first of `keys` with a value (the last one if none has), so a problem names the field it read. */
-function firstKey(of: Record<string, unknown>, ...keys: string[]): string {
-  for (const k of keys) if (of[k] != null && of[k] !== '<NA>') return k;
-  return keys[keys.length - 1]!;
-}
-
 /** `time` if it is there (exact), else evt.time / evt.rawtime, which JSON.parse may have rounded. */
 function alertTime(obj: Record<string, unknown>, of: Record<string, unknown>, labels: Record<string, string>): bigint {
   const iso = readIsoNs(obj.time, 'time');
@@ -60,13 +55,19 @@ function alertTime(obj: Record<string, unknown>, of: Record<string, unknown>, la
   throw problem('time', 'no event time: neither `time` (ISO-8601) nor output_fields evt.time is present');
 }
 
+const SOCKET_IP_FIELDS = ['fd.sip', 'fd.rip', 'fd.dip', 'fd.cip', 'fd.lip'];
+
 function inferType(evtType: string | null, of: Record<string, unknown>): EventType {
   if (evtType !== null) {
     const t = EVT_TYPES.get(evtType);
     if (t !== undefined) return t;
   }
-  if (of['fd.sip'] != null || of['fd.rip'] != null || of['fd.dip'] != null) return 'network_connect';
-  if (of['fd.name'] != null) return 'file_open';
+  for (const k of SOCKET_IP_FIELDS) if (of[k] != null && of[k] !== '<NA>') return 'network_connect';
+  const fdType = of['fd.type'];
+  if (fdType === 'ipv4' || fdType === 'ipv6') return 'network_connect';
+  const fdName = of['fd.name'];
+  if (typeof fdName === 'string' && parseTuple(fdName) !== null) return 'network_connect';
+  if (fdName != null) return 'file_open';
   return 'process_exec';
 }
 
@@ -155,6 +156,68 @@ function buildEvent(obj: unknown, ctx: MapContext): RuntimeEventInput[] {
   return [ev];
 }
 
+/** Where each end of a socket is read from, first field first; the tuple of fd.name fills what is missing. */
+const CLIENT_SIDE_ENDS = {
+  dst: { ips: ['fd.sip', 'fd.rip', 'fd.dip'], ports: ['fd.sport', 'fd.rport', 'fd.dport'] },
+  src: { ips: ['fd.cip', 'fd.lip'], ports: ['fd.cport', 'fd.lport'] },
+};
+/** On an accept the server is the local end and the client the remote one. */
+const SERVER_SIDE_ENDS = {
+  dst: { ips: ['fd.sip', 'fd.lip'], ports: ['fd.sport', 'fd.lport'] },
+  src: { ips: ['fd.cip', 'fd.rip'], ports: ['fd.cport', 'fd.rport'] },
+};
+
+/**
+ * One end of the socket: the first field that holds an address, the first port field present, else the
+ * port written with the address ("ip:port"), else the tuple's end. A value that is no address is kept as a
+ * label under its own field name, never as dst_ip/src_ip.
+ */
+function socketEnd(
+  of: Record<string, unknown>,
+  keys: { ips: string[]; ports: string[] },
+  fromTuple: Endpoint | undefined,
+  labels: Record<string, string>,
+): { ip: string | null; port: number | null; family: Endpoint['family'] | null } {
+  let addr: Endpoint | null = null;
+  for (const k of keys.ips) {
+    const v = str(of, k);
+    if (v === null || v === '') continue;
+    addr = parseAddress(v);
+    if (addr !== null) break;
+    labels[k] = v;
+  }
+  let port: number | null = null;
+  for (const k of keys.ports) {
+    port = readIntIn(of[k], F + k, 0, 65535);
+    if (port !== null) break;
+  }
+  if (addr === null) addr = fromTuple ?? null;
+  else if (addr.port === null && fromTuple?.ip === addr.ip) addr = fromTuple;
+  return { ip: addr?.ip ?? null, port: port ?? addr?.port ?? null, family: addr?.family ?? null };
+}
+
+/**
+ * dst_* is the server end of the connection, src_* the client end, on either side: for a connect (the
+ * agent's own process calling out) the destination is the remote end; for an accept (evt.type accept,
+ * accept4) it is the local address the peer connected to, and src is the peer. A policy's dst rules
+ * therefore always mean "connections made to this address".
+ */
+function addSocketFields(ev: RuntimeEventInput, of: Record<string, unknown>, fdName: string | null): void {
+  const fdType = of['fd.type'];
+  const labels = ev.labels!;
+  // A unix socket's fd.name is a path or kernel addresses, not ip:port.
+  const tuple = fdType !== 'unix' && fdName !== null ? parseTuple(fdName) : null;
+  const ends = SERVER_SIDE_EVT_TYPES.has(ev.syscall ?? '') ? SERVER_SIDE_ENDS : CLIENT_SIDE_ENDS;
+  const dst = socketEnd(of, ends.dst, tuple?.server, labels);
+  const src = socketEnd(of, ends.src, tuple?.client, labels);
+  ev.family = fdType === 'unix' ? 'unix' : fdType === 'ipv6' ? 'inet6' : fdType === 'ipv4' ? 'inet' : (dst.family ?? src.family);
+  ev.dst_ip = dst.ip;
+  ev.dst_port = dst.port;
+  ev.src_ip = src.ip;
+  ev.src_port = src.port;
+  if (fdName !== null) labels['fd.name'] = fdName;
+}
+
 function addTypeFields(ev: RuntimeEventInput, type: EventType, of: Record<string, unknown>): void {
   const fdName = str(of, 'fd.name');
   switch (type) {
@@ -164,28 +227,9 @@ function addTypeFields(ev: RuntimeEventInput, type: EventType, of: Record<string
       if (flags !== undefined) ev.open_flags = flags;
       return;
     }
-    case 'network_connect': {
-      // The remote end of a connect is its destination; fd.sip is the server, which is the remote here too.
-      const ipKey = firstKey(of, 'fd.rip', 'fd.dip', 'fd.sip');
-      const portKey = firstKey(of, 'fd.rport', 'fd.dport', 'fd.sport');
-      const srcPortKey = firstKey(of, 'fd.lport', 'fd.cport');
-      let dstIp = str(of, ipKey);
-      let dstPort = readIntIn(of[portKey], F + portKey, 0, 65535);
-      let srcIp = str(of, firstKey(of, 'fd.lip', 'fd.cip'));
-      let srcPort = readIntIn(of[srcPortKey], F + srcPortKey, 0, 65535);
-      const fdType = of['fd.type'];
-      // A unix socket's fd.name is a path or kernel addresses, not ip:port.
-      const tuple = fdType !== 'unix' && (dstIp === null || srcIp === null) && fdName !== null ? parseTuple(fdName) : null;
-      if (tuple?.remote && dstIp === null) ({ ip: dstIp, port: dstPort } = tuple.remote);
-      if (tuple?.local && srcIp === null) ({ ip: srcIp, port: srcPort } = tuple.local);
-      ev.family = fdType === 'unix' ? 'unix' : fdType === 'ipv6' ? 'inet6' : fdType === 'ipv4' ? 'inet' : familyOf(dstIp);
-      ev.dst_ip = dstIp;
-      ev.dst_port = dstPort;
-      ev.src_ip = srcIp;
-      ev.src_port = srcPort;
-      if (fdName !== null) ev.labels!['fd.name'] = fdName;
+    case 'network_connect':
+      addSocketFields(ev, of, fdName);
       return;
-    }
     case 'file_rename':
       ev.path = cleanPath(str(of, 'fs.path.source') ?? str(of, 'evt.arg.oldpath') ?? fdName);
       ev.new_path = cleanPath(str(of, 'fs.path.target') ?? str(of, 'evt.arg.newpath'));

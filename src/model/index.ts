@@ -6,3 +6,5 @@ export * from './dag.js';
 export * from './time.js';
 export * from './open-flags.js';
 export * from './json.js';
+export * from './redact.js';
+export * from './event-subject.js';

@@ -1,8 +1,8 @@
 /** @module policy/compile-match: a MatchSpec -> a list of predicates built once, cheapest first. */
 import type { EventType, RuntimeEvent } from '../model/index.js';
 import type { EvalContext } from './context.js';
-import { compileHostGlob, compilePathGlob, compileUrlPathGlob, matchPathGlob } from './glob.js';
-import type { PathGlob } from './glob.js';
+import { compileHostGlob, compilePathGlob, compileUrlPathGlob, matchPathGlobSet, pathGlobSet } from './glob.js';
+import type { PathGlob, PathGlobSet } from './glob.js';
 import { PRIVATE_CIDRS, inCidr, parseCidr, parseIpInto } from './ip.js';
 import type { Cidr, IpKind } from './ip.js';
 import { WORKSPACE_PLACEHOLDER, compileRegex, parsePortRange } from './schema.js';
@@ -90,9 +90,8 @@ export function testMatch(m: CompiledMatch, e: RuntimeEvent, ctx: EvalContext): 
   return true;
 }
 
-function anyGlob(globs: readonly PathGlob[], p: string, ctx: EvalContext): boolean {
-  for (let i = 0; i < globs.length; i++) if (matchPathGlob(globs[i]!, p, ctx.homeDirs)) return true;
-  return false;
+function anyGlob(globs: PathGlobSet, p: string, ctx: EvalContext): boolean {
+  return matchPathGlobSet(globs, p, ctx.homeDirs);
 }
 function anyRe(res: readonly RegExp[], text: string): boolean {
   for (let i = 0; i < res.length; i++) if (res[i]!.test(text)) return true;
@@ -116,7 +115,7 @@ function isUnder(p: string, root: string): boolean {
 }
 
 // Schema validation ran before compilation, so these cannot fail; the casts only drop the error branch.
-const globs = (xs: readonly string[]) => xs.map((x) => compilePathGlob(x) as PathGlob);
+const globs = (xs: readonly string[]) => pathGlobSet(xs.map((x) => compilePathGlob(x) as PathGlob));
 const cidrs = (xs: readonly string[]) => xs.map((x) => parseCidr(x) as Cidr);
 
 /** Builds the predicates of one match. Cost orders them: set lookups before globs before regexes. */

@@ -1,8 +1,9 @@
 /** @module policy/glob: path, host and URL-path globs compiled once to anchored RegExps. */
 
 /**
- * A compiled path glob. `tilde` globs start with `~` ("any home dir"): the RegExp accepts /root, /home/<user>
- * and a literal `~`, so a caller with extra home dirs (EvalContext.homeDirs) can rewrite the prefix to `~`.
+ * A compiled path glob. `tilde` globs start with `~`: the RegExp accepts /root, /home/<user> and a literal `~`,
+ * so a caller with extra home dirs (EvalContext.homeDirs) can rewrite the prefix to `~`. A path alone cannot
+ * say which dir was a process's $HOME (HOME=/tmp/x), so rules meant for every HOME use `**` globs instead.
  */
 export interface PathGlob {
   readonly text: string;
@@ -60,8 +61,11 @@ function translate(glob: string, sep: '/' | '.'): string | { error: string } {
 }
 
 /**
- * Path glob: `/abs/**` is anchored at the root, `~/x` under any home dir, and a pattern that starts with
- * neither (`.env`, `*.pem`, `.kube/config`) matches at any depth, on whole path components.
+ * Path glob: `/abs/**` is anchored at the root, `~/x` under /root, /home/<user> (or a context home dir), and a
+ * pattern that starts with neither (`.env`, `.kube/config`, or one that starts with a `**` segment) matches at
+ * any depth, on whole path components, relative paths included. Leading `**` segments mean that same
+ * any-depth form: they are dropped before translation, so `(?:^|/)` alone does the work and no `.*` has to
+ * backtrack over the path.
  */
 export function compilePathGlob(glob: string): PathGlob | string {
   if (glob.length === 0) return 'empty glob';
@@ -73,7 +77,9 @@ export function compilePathGlob(glob: string): PathGlob | string {
     body = `^${HOME}${rest}$`;
     tilde = true;
   } else {
-    const t = translate(glob, '/');
+    let start = 0;
+    while (glob.startsWith('**/', start) && start + 3 < glob.length) start += 3;
+    const t = translate(glob.slice(start), '/');
     if (typeof t !== 'string') return `bad glob ${JSON.stringify(glob)}: ${t.error}`;
     body = glob.startsWith('/') ? `^${t}$` : `(?:^|/)${t}$`;
   }
@@ -95,6 +101,30 @@ export function compileUrlPathGlob(glob: string): RegExp | string {
   const t = translate(glob, '/');
   if (typeof t !== 'string') return `bad URL path glob ${JSON.stringify(glob)}: ${t.error}`;
   return new RegExp(`^${t}(?:[?#].*)?$`);
+}
+
+/**
+ * A list of path globs (one condition's OR) tested as one RegExp: one scan of the path instead of one per
+ * glob, which matters for lists of any-depth globs (they cannot fail at the first character). The tilde
+ * globs are kept aside for the extra-home-dir rewrite.
+ */
+export interface PathGlobSet {
+  readonly any: RegExp | null;
+  readonly tilde: readonly PathGlob[];
+}
+
+export function pathGlobSet(globs: readonly PathGlob[]): PathGlobSet {
+  // Sources hold only non-capturing groups and their own anchors, so an alternation keeps each one's meaning.
+  const any = globs.length === 0 ? null : new RegExp(globs.map((g) => `(?:${g.re.source})`).join('|'));
+  return { any, tilde: globs.filter((g) => g.tilde) };
+}
+
+/** Whether any glob of the set matches the path (see matchPathGlob for homeDirs). */
+export function matchPathGlobSet(set: PathGlobSet, path: string, homeDirs: readonly string[] | undefined): boolean {
+  if (set.any !== null && set.any.test(path)) return true;
+  if (homeDirs === undefined) return false;
+  for (let i = 0; i < set.tilde.length; i++) if (matchPathGlob(set.tilde[i]!, path, homeDirs)) return true;
+  return false;
 }
 
 /** Tests a path against a glob, also trying each extra home dir as `~` for tilde globs. */

@@ -3,6 +3,7 @@
  * cgroup leaf created before it starts to the summary after everything it left behind was handled.
  */
 import type { ChildProcess, StdioOptions } from 'node:child_process';
+import { AgentprovError } from '../errors.js';
 import { contentHash } from '../graph/index.js';
 import type { ResponseAction, RiskSignal } from '../model/index.js';
 import { sleep } from '../host/index.js';
@@ -69,6 +70,7 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
     onEnforced: () => onEnforced?.(),
     onError: (err) => opts.onError?.(err),
   });
+  let failed = false;
   try {
     opts.onNotice(`capture: ${session.capture.kind} (${session.capture.reason})`);
     const tc = await session.beginToolCall({
@@ -77,13 +79,14 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
       attempt_id: opts.attemptId,
       tool_call_id: opts.toolCallId,
       tool_name: opts.toolName,
-      args_hash: contentHash({ v: 'agentprov.argv/v1', argv: opts.command }),
+      // hashed redacted: a plain hash of a clear argv would let a guessed secret be confirmed
+      args_hash: contentHash({ v: 'agentprov.argv/v1', argv: session.redactArgv(opts.command) }),
       workdir: opts.snapshot === false ? null : opts.workdir,
       ...(opts.snapshot === false ? {} : { snapshot: opts.snapshot }),
       command: opts.command,
     });
     opts.onNotice(`cgroup: ${tc.leaf ? tc.cgroupReason : `none (${tc.cgroupReason}): processes are bound by pid, confidence 0.85`}`);
-    opts.onNotice(`recording run ${opts.runId}, tool call ${opts.toolCallId} (binding ${tc.scope.binding_id.slice(0, 12)}): ${opts.command.join(' ')}`);
+    opts.onNotice(`recording run ${opts.runId}, tool call ${opts.toolCallId} (binding ${tc.scope.binding_id.slice(0, 12)}): ${(tc.spec.command ?? []).join(' ')}`);
 
     const state: EndState = { enforced: null, timedOut: false, interrupted: false, code: null, signal: null };
     const child = session.spawn(tc, cmd, args, { cwd: opts.workdir, env: opts.env, stdio: opts.stdio });
@@ -145,10 +148,26 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
       child.stderr?.destroy();
       child.unref();
     }
+    const lost = session.lostEvents;
+    if (lost.count > 0) throw incompleteRecording(opts.runId, lost.count, lost.first);
     const verify = verifyRun(session.store.db, opts.runId);
     const summary = summarizeRecording(session.store.db, record, verify);
     return { record, exitCode: exit, verify, summary };
+  } catch (err) {
+    failed = true;
+    throw err;
   } finally {
-    await session.close();
+    // On failure the first error is the one to report: a second one from closing is only a warning.
+    if (failed) await session.close().catch((err: unknown) => opts.onError?.(err));
+    else await session.close();
   }
+}
+
+/** A recording that lost captured events must not pass for a complete one: it fails with the cause's code. */
+function incompleteRecording(runId: string, count: number, first: unknown): AgentprovError {
+  const why = first instanceof Error ? first.message : String(first);
+  const code = first instanceof AgentprovError ? first.code : 'AP_STORE';
+  return new AgentprovError(code, `the recording of run ${runId} is incomplete: ${count} captured events could not be stored (${why})`, {
+    cause: first,
+  });
 }

@@ -104,8 +104,8 @@ export async function endToolCall(
   const endedNs = session.now();
   tc.scope = session.engine.bind({ ...tc.scope, ended_at_ns: endedNs }).scope as ToolCallScope & { binding_id: string };
   const orphans: OrphanRecord[] = [
-    ...live.map((o) => ({ ...ids, ...o, seen_at_ns: seenAt, fate: result.keepRunning ? ('left_running' as const) : fate })),
-    ...foreign.map((o) => ({ ...ids, ...o, seen_at_ns: seenAt, fate: 'left_running' as const })),
+    ...live.map((o) => ({ ...ids, ...o, argv: session.redactArgv(o.argv), seen_at_ns: seenAt, fate: result.keepRunning ? ('left_running' as const) : fate })),
+    ...foreign.map((o) => ({ ...ids, ...o, argv: session.redactArgv(o.argv), seen_at_ns: seenAt, fate: 'left_running' as const })),
   ];
   const capture: RecordCapture = {
     ...ids,
@@ -130,8 +130,9 @@ export async function endToolCall(
   };
   const db = session.store.db;
   session.store.transaction(() => {
-    putRecordCapture(db, capture);
-    putOrphans(db, orphans);
+    const append = (kind: string, hash: string): number => session.store.appendLedger(kind, hash);
+    putRecordCapture(db, capture, append);
+    putOrphans(db, orphans, append);
     putFileChanges(db, changes);
     if (tc.before) putSnapshot(db, { ...ids, phase: 'before', taken_at_ns: tc.scope.started_at_ns, snapshot: tc.before });
     if (after) putSnapshot(db, { ...ids, phase: 'after', taken_at_ns: afterNs, snapshot: after });

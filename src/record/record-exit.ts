@@ -25,7 +25,10 @@ export const RECORD_EXIT_HELP = [
   `  ${RECORD_EXIT.TIMEOUT}   killed by agentprov: --timeout expired`,
   `  ${RECORD_EXIT.QUARANTINED}   quarantined by agentprov policy (--enforce, action quarantine)`,
   `  ${RECORD_EXIT.INTERRUPTED}  agentprov record was interrupted (SIGINT/SIGTERM) and killed the command`,
-  '  2-13 agentprov could not record (bad arguments, store, permission...: see `agentprov --help`)',
+  '  1    agentprov failed while recording (an internal error, printed): the command was killed, the sensor unloaded',
+  '  2-13 agentprov could not record, or lost what it recorded (bad arguments; 7: store locked past',
+  '       AGENTPROV_BUSY_TIMEOUT_MS or unusable; permission...: see `agentprov --help`): the command was',
+  '       killed (unless --keep-running) and the sensor unloaded',
 ].join('\n');
 
 export interface EndState {

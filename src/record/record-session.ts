@@ -8,9 +8,9 @@ import { randomBytes } from 'node:crypto';
 import { contentHash } from '../graph/index.js';
 import { EvidenceEngine, finalizeEvent, type EventVerdict } from '../engine/index.js';
 import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } from '../model/index.js';
-import { nsToIso } from '../model/index.js';
+import { nsToIso, redactArgv } from '../model/index.js';
 import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
-import { EvidenceStore } from '../store/index.js';
+import { dataDirFingerprint, EvidenceStore } from '../store/index.js';
 import { loadPolicyFiles, type LoadedPolicy } from '../service/policy-files.js';
 import { startCapture, type CaptureMode, type LiveCapture } from './record-capture.js';
 import { createRunCgroup, createToolCallLeaf, probeRecordCgroups, type CgroupAvailability } from './record-cgroup.js';
@@ -57,6 +57,8 @@ export class RecordSession {
   readonly blobs: FsBlobStore;
   readonly enforce: boolean;
   readonly now: () => bigint;
+  /** The data dir's keyed fingerprint: every argv the recorder stores or prints is redacted with it. */
+  readonly fingerprint: (secret: string) => string;
   readonly #opts: RecordSessionOptions;
   readonly #batchId: string;
   readonly #runDirs = new Map<string, CgroupLeaf>();
@@ -67,6 +69,8 @@ export class RecordSession {
   readonly #seenRisks = new Set<string>();
   readonly #seenResponses = new Set<string>();
   #closed = false;
+  #lost = 0;
+  #firstLoss: unknown = null;
   events = 0;
 
   private constructor(opts: RecordSessionOptions, store: EvidenceStore, loaded: LoadedPolicy, cgroups: CgroupAvailability, capture: LiveCapture) {
@@ -78,6 +82,7 @@ export class RecordSession {
     this.enforce = opts.enforce === true;
     this.now = opts.now ?? systemNow;
     this.blobs = new FsBlobStore(store.dataDir);
+    this.fingerprint = dataDirFingerprint(store.dataDir);
     this.#batchId = contentHash({ v: 'agentprov.record-batch/v1', pid: process.pid, nonce: randomBytes(8).toString('hex') });
     const responder = this.enforce
       ? new RecordResponder({
@@ -121,6 +126,11 @@ export class RecordSession {
     }
   }
 
+  /** An argv as the store keeps it: secrets replaced by their fingerprint (model/redact). */
+  redactArgv(argv: readonly string[]): string[] {
+    return redactArgv(argv, this.fingerprint);
+  }
+
   /** Declares a tool call and takes the before snapshot of its workdir (when it has one). */
   async beginToolCall(spec: ToolCallSpec): Promise<ActiveToolCall> {
     const tc = this.declareToolCall(spec);
@@ -137,6 +147,8 @@ export class RecordSession {
   /** Declares a tool call, synchronously: its leaf beneath the run's cgroup, and the bound scope. */
   declareToolCall(spec: ToolCallSpec): ActiveToolCall {
     if (this.#closed) throw new Error('the recorder is closed');
+    // The command line is kept with the capture record: redacted like every argv (the spawn gets the clear one).
+    if (spec.command) spec = { ...spec, command: this.redactArgv(spec.command) };
     let leaf: CgroupLeaf | null = null;
     let cgroupReason = this.cgroups.reason;
     if (this.cgroups.root !== null) {
@@ -239,39 +251,77 @@ export class RecordSession {
     for (const g of tc.pgids.slice(1)) killTree(g, []);
   }
 
-  /** Flushes the capture, handles orphans, takes the after snapshot, closes the scope and stores the record. */
-  endToolCall(tc: ActiveToolCall, result: EndResult): Promise<ToolCallRecord> {
+  /**
+   * Flushes the capture, handles orphans, takes the after snapshot, closes the scope and stores the record.
+   * If that fails (a store locked past the busy timeout, a full disk), the tool call is abandoned: its
+   * processes are killed (unless keepRunning), it is no longer watched, and the error is rethrown.
+   */
+  async endToolCall(tc: ActiveToolCall, result: EndResult): Promise<ToolCallRecord> {
     if (result.keepRunning && tc.leaf) this.#keptDirs.add(tc.spec.run_id);
-    return endToolCall(this, tc, result, () => this.#calls.remove(tc));
+    try {
+      return await endToolCall(this, tc, result, () => this.#calls.remove(tc));
+    } catch (err) {
+      await this.#abandon(tc, result.keepRunning === true);
+      throw err;
+    }
+  }
+
+  /** A tool call whose end failed: nothing of it may outlive the recorder, and close() must not end it again. */
+  async #abandon(tc: ActiveToolCall, keepRunning: boolean): Promise<void> {
+    this.#calls.remove(tc);
+    const binding = tc.scope.binding_id;
+    this.capture.unwatch(binding);
+    for (const pid of [...tc.rootPids, ...tc.boundPids]) this.capture.unwatch(`${binding}:${pid}`);
+    if (keepRunning) return;
+    await this.kill(tc).catch((err: unknown) => this.#opts.onError?.(err));
+    if (tc.leaf) await removeLeaf(tc.leaf).catch(() => undefined);
+  }
+
+  /** Captured events that could not be processed and stored; a recording that lost any is incomplete. */
+  get lostEvents(): { count: number; first: unknown } {
+    return { count: this.#lost, first: this.#firstLoss };
   }
 
   /** Events from the capture: finalized, routed to their tool call's process book, then through the engine. */
   ingest(inputs: RuntimeEventInput[], owner: string | null): void {
     try {
       if (owner !== null) this.#calls.carryCgroup(inputs);
-      const events = inputs.map(finalizeEvent);
+      const events = inputs.map((e) => finalizeEvent(e, this.fingerprint));
       for (const e of events) this.#calls.route(e, owner)?.book.observe(e);
       this.engine.processBatch(events, this.#batchId);
       this.events += events.length;
     } catch (err) {
+      if (this.#lost === 0) this.#firstLoss = err;
+      this.#lost += inputs.length;
       this.#opts.onError?.(err);
     }
   }
 
-  /** Ends every tool call still open, stops the capture, removes the run cgroups and closes the store. */
+  /**
+   * Ends every tool call still open, stops the capture (unloads the sensor), removes the run cgroups and
+   * closes the store. Every step runs even if an earlier one failed, so a failing recorder never stays
+   * behind with its sensor loaded; the first failure is then rethrown, later ones go to onError.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      for (const tc of this.#calls.all()) await this.endToolCall(tc, { outcome: 'ended', exit_code: null, signal: null });
-      await this.capture.stop();
-      for (const [run, dir] of this.#runDirs) {
-        if (this.#keptDirs.has(run)) continue;
-        await removeLeaf(dir).catch((err: unknown) => this.#opts.onError?.(err));
+    const failures: unknown[] = [];
+    const step = async (fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        failures.push(err);
       }
-    } finally {
-      this.store.close();
+    };
+    for (const tc of this.#calls.all()) await step(() => this.endToolCall(tc, { outcome: 'ended', exit_code: null, signal: null }));
+    await step(() => this.capture.stop());
+    for (const [run, dir] of this.#runDirs) {
+      if (this.#keptDirs.has(run)) continue;
+      await removeLeaf(dir).catch((err: unknown) => this.#opts.onError?.(err));
     }
+    this.store.close();
+    for (const err of failures.slice(1)) this.#opts.onError?.(err);
+    if (failures.length > 0) throw failures[0];
   }
 
   #enforced(action: EnforcedAction, bindingId: string): void {

@@ -3,7 +3,7 @@
  * JsonlSink writes one JSON object per line; MemoryEventSink keeps them, for tests and embedding.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { nsToIso, toJsonText, type RuntimeEventInput } from '../model/index.js';
+import { nsToIso, redactEvent, toJsonText, type RuntimeEventInput } from '../model/index.js';
 
 export interface EventSink {
   processBatch(events: RuntimeEventInput[]): void;
@@ -52,7 +52,8 @@ export class JsonlSink implements EventSink {
 
   processBatch(events: RuntimeEventInput[]): void {
     if (events.length === 0) return;
-    const text = events.map(eventToJsonLine).join('\n') + '\n';
+    // A JSONL file has no data dir key: secrets leave as a plain [REDACTED] (an ingest of it keeps them so).
+    const text = events.map((e) => eventToJsonLine(redactEvent(e, null))).join('\n') + '\n';
     const buf = Buffer.from(text, 'utf8');
     let done = 0;
     while (done < buf.length) {

@@ -4,6 +4,7 @@
  * is method, host, path (query secrets redacted), content type, HTTP/2 detection, and the names of what was
  * redacted. redactHttpText is exported for any place that must show payload text.
  */
+import { REDACTED, redactText } from '../model/index.js';
 
 export interface TlsPayloadInfo {
   /** 'request' and 'response' are HTTP/1.x; 'http2' is the client preface or frames; 'unknown' anything else. */
@@ -22,29 +23,7 @@ export interface TlsPayloadInfo {
 const H2_PREFACE = 'PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n';
 const REQUEST_LINE = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS|CONNECT|TRACE) (\S+) HTTP\/1\.[01]\r?$/;
 const STATUS_LINE = /^HTTP\/1\.[01] (\d{3})(?: .*)?\r?$/;
-export const REDACTED = '[REDACTED]';
-
-/** Header names whose value is a credential, lower-case. */
-const SECRET_HEADERS = new Set([
-  'authorization',
-  'proxy-authorization',
-  'x-api-key',
-  'api-key',
-  'x-goog-api-key',
-  'x-auth-token',
-  'cookie',
-  'set-cookie',
-]);
-
-const BEARER = /\b(Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*/gi;
-// OpenAI (sk-, sk-proj-), Anthropic (sk-ant-) and look-alikes: long enough not to hit ordinary words.
-const SK_KEY = /\bsk-[A-Za-z0-9_-]{16,}/g;
-const JSON_SECRET = /("(?:api[_-]?key|apikey|access[_-]?token|refresh[_-]?token|token|secret|client[_-]?secret|password)"\s*:\s*)"(?:[^"\\]|\\.)*"/gi;
-const QUERY_SECRET = /([?&](api[_-]?key|key|token|access[_-]?token|auth|sig|signature|password)=)[^&#\s]*/gi;
-
-function addName(found: Set<string>, name: string): void {
-  found.add(name);
-}
+export { REDACTED };
 
 /** Redacts credentials in free text (a header block, a body, a path). Returns the text and what was removed. */
 export function redactHttpText(text: string): { text: string; redacted: string[] } {
@@ -53,31 +32,10 @@ export function redactHttpText(text: string): { text: string; redacted: string[]
   return { text: out, redacted: [...found].sort() };
 }
 
+// No data dir key here: what leaves the parser (path, user agent) carries a plain [REDACTED]; the patterns are
+// model/redact's, the same that redact argv and every stored event.
 function redactInto(text: string, found: Set<string>): string {
-  let out = text.replace(/^([A-Za-z0-9-]+)[ \t]*:[ \t]*(.*)$/gm, (line, name: string) => {
-    const lower = name.toLowerCase();
-    if (!SECRET_HEADERS.has(lower)) return line;
-    addName(found, `header:${lower}`);
-    return `${name}: ${REDACTED}`;
-  });
-  out = out.replace(BEARER, (_m, scheme: string) => {
-    addName(found, `token:${scheme.toLowerCase()}`);
-    return `${scheme} ${REDACTED}`;
-  });
-  out = out.replace(SK_KEY, () => {
-    addName(found, 'key:sk');
-    return REDACTED;
-  });
-  out = out.replace(JSON_SECRET, (_m, prefix: string) => {
-    const name = /"([^"]+)"/.exec(prefix)?.[1]?.toLowerCase() ?? 'secret';
-    addName(found, `body:${name}`);
-    return `${prefix}"${REDACTED}"`;
-  });
-  out = out.replace(QUERY_SECRET, (_m, prefix: string, name: string) => {
-    addName(found, `query:${name.toLowerCase()}`);
-    return `${prefix}${REDACTED}`;
-  });
-  return out;
+  return redactText(text, null, found);
 }
 
 /** An HTTP/2 frame header (9 bytes) whose length and type are plausible for the bytes that follow. */

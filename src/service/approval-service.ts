@@ -19,6 +19,7 @@ import {
   type ContainmentState,
 } from '../respond/index.js';
 import type { ApprovalRecord, EvidenceStore, GateRecord, ResponseStore } from '../store/index.js';
+import { writeTransaction } from '../store/index.js';
 import { approvalPayload, postWebhook } from './approval-webhook.js';
 import { recordResponse, responseStoreOf, trackContainment } from './respond-record.js';
 import { describeEvent } from './timeline.js';
@@ -129,11 +130,11 @@ export class ApprovalService implements ApprovalPort {
 
   #start(record: ApprovalRecord, heldDetail: string, owner: string | null): void {
     const r = this.responses;
-    r.db.transaction(() => {
+    writeTransaction(r.db, () => {
       r.insertApproval(record);
       r.addStep(record.approval_id, 'requested', record.requested_at_ns, 'agentprov', `${record.rules.join(', ') || 'policy'}: ${record.summary}`);
       r.addStep(record.approval_id, 'held', record.requested_at_ns, 'agentprov', heldDetail);
-    })();
+    });
     const url = this.#opts.webhookUrl;
     if (url) {
       const agentOwner = owner ?? (record.agent_id ? (r.getAgent(record.agent_id)?.owner ?? null) : null);

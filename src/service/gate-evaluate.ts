@@ -9,9 +9,9 @@
  *                   act-with-approval -> at least require_approval   tool not allowed, owner mismatch -> deny
  */
 import { contentHash } from '../graph/index.js';
-import { ACTION_SEVERITY, type RuleMatch } from '../model/index.js';
+import { ACTION_SEVERITY, redactDeep, type RuleMatch } from '../model/index.js';
 import { combineMatches, evaluate, type CompiledPolicy } from '../policy/index.js';
-import type { EvidenceStore, GateDecision, GateRecord } from '../store/index.js';
+import { dataDirFingerprint, type EvidenceStore, type GateDecision, type GateRecord } from '../store/index.js';
 import type { ApprovalService } from './approval-service.js';
 import { toolAllowed } from './agents-registry.js';
 import { declaredEvents, describeAction, parseGateRequest, type GateRequest } from './gate-request.js';
@@ -77,8 +77,10 @@ export function evaluateGate(opts: {
     if (agent.autonomy === 'act-with-approval') atLeast('require_approval', `agent ${agent.agent_id} acts with approval`);
   }
   if (reasons.length === 0) reasons.push('no rule matched the declared action');
+  // Judged on the request as sent, stored (and shown to approvers) with its secrets redacted.
+  const shown = redactDeep(req, dataDirFingerprint(opts.store.dataDir));
   const record: GateRecord = {
-    record_id: contentHash({ v: 'agentprov.gate/v1', request: req, at: now }).slice(0, 24),
+    record_id: contentHash({ v: 'agentprov.gate/v1', request: shown, at: now }).slice(0, 24),
     agent_id: req.agent_id,
     owner,
     run_id: req.run_id ?? null,
@@ -88,7 +90,7 @@ export function evaluateGate(opts: {
     status: decision === 'allow' ? 'allowed' : decision === 'deny' ? 'denied' : 'pending',
     approval_id: null,
     created_at_ns: now,
-    request: req as unknown as Record<string, unknown>,
+    request: shown as unknown as Record<string, unknown>,
     reasons,
     rules: [...new Set(matches.map((m) => m.rule_id))],
     policy_hash: opts.policy.hash,
@@ -98,7 +100,7 @@ export function evaluateGate(opts: {
   let approvalId: string | null = null;
   let expires: bigint | null = null;
   if (decision === 'require_approval') {
-    const a = opts.approvals.openForGate(record, `${req.agent_id} wants to ${describeAction(req.action)}: ${req.intent}`);
+    const a = opts.approvals.openForGate(record, `${shown.agent_id} wants to ${describeAction(shown.action)}: ${shown.intent}`);
     approvalId = a.approval_id;
     expires = a.expires_at_ns;
     record.approval_id = approvalId;

@@ -10,10 +10,28 @@ import {
   type LineInput,
 } from '../ingest/index.js';
 import { addStats, emptyStats, finalizeEvent, type BatchStats } from '../engine/index.js';
-import type { EvidenceStore } from '../store/index.js';
+import { dataDirFingerprint, type EvidenceStore } from '../store/index.js';
 import type { LoadedPolicy } from './policy-files.js';
 import { afterTheFactEngine } from './after-the-fact-engine.js';
 import { nsToIso } from '../model/index.js';
+import { batchStart } from './batch-resume.js';
+
+/** The manifest of a batch whose ingest has begun: no counts yet, `complete = 0` in the store. */
+function openManifest(batchId: string, sourceFile: string, format: string, inputSha256: string, startedAt: string): IngestManifest {
+  return {
+    batch_id: batchId,
+    source_file: sourceFile,
+    format,
+    input_sha256: inputSha256,
+    lines: 0,
+    accepted: 0,
+    duplicates: 0,
+    rejected: 0,
+    rejected_lines: [],
+    started_at: startedAt,
+    finished_at: '',
+  };
+}
 
 export interface IngestFileResult {
   manifest: IngestManifest;
@@ -43,20 +61,32 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
   const startedNs = opts.now();
   const engine = afterTheFactEngine(store, loaded, opts.now);
   const reader = readNumberedLines(opts.input);
-  const batchId = contentHash({ v: 'agentprov.batch/v1', input: reader.name, started: startedNs });
+  // A killed ingest of this same file left its batch open: complete that one (see batch-resume).
+  const start = await batchStart(store, opts.input, opts.format);
+  const batchId = start.resumed?.batch_id ?? contentHash({ v: 'agentprov.batch/v1', input: reader.name, started: startedNs });
+  const startedAt = start.resumed?.started_at ?? nsToIso(startedNs);
+  let opened = start.resumed !== null;
   const stats = emptyStats();
+  const fingerprint = dataDirFingerprint(store.dataDir);
   let minNs: bigint | null = null;
   let maxNs: bigint | null = null;
   const summary = await ingestLines(
     reader,
     opts.format,
     (batch) => {
-      const events = batch.map(finalizeEvent);
+      const events = batch.map((e) => finalizeEvent(e, fingerprint));
       for (const e of events) {
         if (minNs === null || e.time_ns < minNs) minNs = e.time_ns;
         if (maxNs === null || e.time_ns > maxNs) maxNs = e.time_ns;
       }
-      addStats(stats, engine.processBatch(events, batchId));
+      // The manifest opens in the transaction of the batch's first events (nested transactions join it).
+      store.transaction(() => {
+        if (!opened) {
+          store.openBatch(openManifest(batchId, reader.name, opts.format, start.input_sha256, startedAt));
+          opened = true;
+        }
+        addStats(stats, engine.processBatch(events, batchId));
+      });
       opts.onProgress?.(stats, reader.lineCount());
     },
     // Big transactions for files (random-key index pages are written once per commit, not once per row);
@@ -71,7 +101,7 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
   const runs = engine.rebuildDirtyRuns();
   const manifest = manifestFromSummary(summary, {
     batch_id: batchId,
-    started_at: nsToIso(startedNs),
+    started_at: startedAt,
     finished_at: nsToIso(opts.now()),
     duplicates: stats.duplicates,
   });

@@ -78,6 +78,7 @@ function versionsKeptFrom(db: Db): number {
   return row.seq ?? Number.MAX_SAFE_INTEGER;
 }
 
+/** A completed batch's row names its completing entry; `started_seq` (migration 005) names the one that opened it. */
 function checkMissingRows(db: Db, out: RowCheckResult): void {
   const keptFrom = versionsKeptFrom(db);
   for (const table of LEDGERED_TABLES) {
@@ -86,7 +87,7 @@ function checkMissingRows(db: Db, out: RowCheckResult): void {
     const missing = db
       .prepare(
         `SELECT l.seq AS seq, l.kind AS kind FROM ledger l WHERE l.kind IN (${kinds}) AND l.seq > ?
-         AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.ledger_seq = l.seq) ORDER BY l.seq`,
+         AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.ledger_seq = l.seq${table === 'ingest_batches' ? ' OR t.started_seq = l.seq' : ''}) ORDER BY l.seq`,
       )
       .all(from) as { seq: number; kind: string }[];
     for (const m of missing) {

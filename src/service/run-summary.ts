@@ -1,6 +1,15 @@
 /** @module service/run-summary: counts that tell a reviewer at a glance what a run did and how well it was seen. */
 import type { Db } from '../store/index.js';
-import { correlationsOfRun, decisionsOfRun, eventsOfRun, listScopes, responsesOfRun, risksOfRun } from '../store/index.js';
+import { evidenceLookup } from './event-evidence.js';
+import {
+  correlationsOfRun,
+  decisionsOfRun,
+  eventsOfRun,
+  listScopes,
+  responsesOfRun,
+  risksOfRun,
+  telemetryGapsOfRun,
+} from '../store/index.js';
 
 export interface RunSummary {
   tool_calls: number;
@@ -12,7 +21,10 @@ export interface RunSummary {
   risks: number;
   max_score: number;
   responses: number;
+  /** Loss markers in the run (attributed to it or inside its window): the timeline's telemetry_loss lines. */
   telemetry_gaps: number;
+  /** Events the producers said they lost, summed over those markers (null when none gave a count). */
+  events_lost: number | null;
   top_risks: string[];
 }
 
@@ -21,8 +33,16 @@ function bump(into: Record<string, number>, key: string): void {
 }
 
 export function summarizeRun(db: Db, runId: string): RunSummary {
-  const events = eventsOfRun(db, runId);
+  // Gaps come from the query the timeline lists them from; events are the rest, as the timeline shows them.
+  const events = eventsOfRun(db, runId).filter((e) => e.type !== 'telemetry_loss');
+  const gaps = telemetryGapsOfRun(db, runId);
+  const counted = gaps.filter((g) => g.lost_events != null);
   const risks = risksOfRun(db, runId).sort((a, b) => b.score - a.score);
+  const evidenceOf = evidenceLookup(db, runId, events);
+  const subject = (eventId: string) => {
+    const ev = evidenceOf(eventId);
+    return ev ? ` [${ev.subject_text}]` : '';
+  };
   const s: RunSummary = {
     tool_calls: new Set(listScopes(db, runId).map((x) => x.tool_call_id)).size,
     events: events.length,
@@ -33,8 +53,9 @@ export function summarizeRun(db: Db, runId: string): RunSummary {
     risks: risks.length,
     max_score: risks[0]?.score ?? 0,
     responses: responsesOfRun(db, runId).length,
-    telemetry_gaps: events.filter((e) => e.type === 'telemetry_loss').length,
-    top_risks: risks.slice(0, 5).map((r) => `${r.severity} ${r.score} ${r.rule_id}: ${r.reason}`),
+    telemetry_gaps: gaps.length,
+    events_lost: counted.length > 0 ? counted.reduce((n, g) => n + g.lost_events!, 0) : null,
+    top_risks: risks.slice(0, 5).map((r) => `${r.severity} ${r.score} ${r.rule_id}: ${r.reason}${subject(r.event_id)}`),
   };
   for (const c of correlationsOfRun(db, runId)) bump(s.by_tier, c.tier);
   for (const e of events) bump(s.by_source, e.source);

@@ -9,7 +9,7 @@ import { approvalSettingsFromEnv, createLiveResponse, type LiveResponse } from '
 import { gateEngineOptions } from './gate-intent.js';
 import type { RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import { nsToIso } from '../model/index.js';
-import { EvidenceStore } from '../store/index.js';
+import { dataDirFingerprint, EvidenceStore } from '../store/index.js';
 import { loadPolicyFiles } from './policy-files.js';
 
 export interface StoreEventSinkOptions {
@@ -29,11 +29,13 @@ export class StoreEventSink {
   readonly live: LiveResponse | null;
   #lastGraph = 0;
   readonly #graphEveryMs: number;
+  readonly #fingerprint: (secret: string) => string;
   stored = 0;
 
   constructor(opts: StoreEventSinkOptions) {
     const loaded = loadPolicyFiles(opts.policyFiles);
     this.store = new EvidenceStore(opts.dataDir);
+    this.#fingerprint = dataDirFingerprint(opts.dataDir);
     this.store.putPolicy(
       { policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files },
       nsToIso(opts.now()),
@@ -60,7 +62,7 @@ export class StoreEventSink {
   /** Judges (and so acts) before storing: writing the batch costs far more than judging it. */
   processBatch(events: RuntimeEventInput[]): void {
     if (events.length === 0) return;
-    const judged = this.engine.judgeBatch(events.map(finalizeEvent));
+    const judged = this.engine.judgeBatch(events.map((e) => finalizeEvent(e, this.#fingerprint)));
     this.stored += this.engine.storeJudged(judged, null).stored;
     const now = Date.now();
     if (now - this.#lastGraph >= this.#graphEveryMs) {

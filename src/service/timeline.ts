@@ -7,9 +7,11 @@ import {
   listScopes,
   responsesOfRun,
   risksOfRun,
+  telemetryGapsOfRun,
 } from '../store/index.js';
-import { decodeEvent } from '../store/index.js';
-import { nsToIso, type RuntimeEvent } from '../model/index.js';
+import { eventSubjectText, nsToIso, type EventEvidence, type RuntimeEvent } from '../model/index.js';
+import { evidenceLookup } from './event-evidence.js';
+import { foldTlsResponses } from './tls-exchanges.js';
 
 export interface TimelineItem {
   time_ns: bigint;
@@ -20,38 +22,15 @@ export interface TimelineItem {
   summary: string;
   confidence?: number;
   severity?: string;
+  /** decision, risk, response: the event it is about (its subject is also at the end of `summary`). */
+  evidence?: EventEvidence | null;
+  /** event: the TLS reads (responses) shown on this request's line. */
+  folded_event_ids?: string[];
 }
 
+/** One line per event; the same text risks and responses show as their subject (model/event-subject). */
 export function describeEvent(e: RuntimeEvent): string {
-  const who = `${e.comm ?? e.exe ?? '?'}[${e.pid ?? '?'}]`;
-  switch (e.type) {
-    case 'process_exec':
-      return `${who} exec ${e.exe ?? ''} ${(e.argv ?? []).slice(1).join(' ')}`.trim();
-    case 'process_fork':
-      return `${who} fork (parent ${e.ppid ?? '?'})`;
-    case 'process_exit':
-      return `${who} exit ${e.exit_code ?? ''}`.trim();
-    case 'file_open':
-      return `${who} open ${e.path ?? '?'} ${(e.open_flags ?? []).join(',')}`.trim();
-    case 'file_rename':
-      return `${who} rename ${e.path ?? '?'} -> ${e.new_path ?? '?'}`;
-    case 'file_unlink':
-      return `${who} unlink ${e.path ?? '?'}`;
-    case 'network_connect':
-      return `${who} connect ${e.dst_ip ?? '?'}:${e.dst_port ?? '?'}${e.result && e.result < 0 ? ` (failed ${e.result})` : ''}`;
-    case 'privilege_change':
-      return `${who} ${e.syscall ?? 'setuid'} uid ${e.old_uid ?? '?'} -> ${e.new_uid ?? '?'}`;
-    case 'ptrace':
-      return `${who} ptrace request ${e.ptrace_request ?? '?'} target ${e.target_pid ?? '?'}`;
-    case 'tls_request':
-      return `${who} TLS ${e.tls?.method ?? ''} https://${e.tls?.host ?? '?'}${e.tls?.path ?? ''}`;
-    case 'dns_query':
-      return `${who} DNS ${e.dns_query ?? '?'}`;
-    case 'enforcement':
-      return `${who} ENFORCED ${e.enforcement_action ?? ''}: ${e.enforcement_reason ?? ''}`;
-    case 'telemetry_loss':
-      return `telemetry gap: ${e.lost_events ?? '?'} events lost by ${e.source}`;
-  }
+  return eventSubjectText(e);
 }
 
 /** Every item of a run, oldest first (ties broken by kind then id, so paging is stable). */
@@ -66,26 +45,36 @@ export function runTimeline(db: Db, runId: string): TimelineItem[] {
     }
   }
   const corr = new Map(correlationsOfRun(db, runId).map((c) => [c.event_id, c]));
-  for (const e of eventsOfRun(db, runId)) {
+  const events = eventsOfRun(db, runId);
+  // Loss markers are listed once, as gaps, from the query the summaries count from.
+  for (const { event: e, response, folded } of foldTlsResponses(events.filter((x) => x.type !== 'telemetry_loss'))) {
     const c = corr.get(e.event_id!);
-    const it = item(e.time_ns, 'event', e.event_id!, c?.tool_call_id ?? null, `${e.type}: ${describeEvent(e)}`);
+    const status = response ? ` -> ${response}` : '';
+    const it = item(e.time_ns, 'event', e.event_id!, c?.tool_call_id ?? null, `${e.type}: ${describeEvent(e)}${status}`);
     if (c) it.confidence = c.confidence;
+    if (folded.length > 0) it.folded_event_ids = folded;
     items.push(it);
   }
-  for (const e of lossEventsInWindow(db, scopes)) {
+  for (const e of telemetryGapsOfRun(db, runId)) {
     items.push(item(e.time_ns, 'telemetry_loss', e.event_id!, null, describeEvent(e)));
   }
+  const evidenceOf = evidenceLookup(db, runId, events);
+  const about = (it: TimelineItem, eventId: string | null): TimelineItem => {
+    it.evidence = evidenceOf(eventId);
+    if (it.evidence) it.summary += ` [${it.evidence.subject_text}]`;
+    return it;
+  };
   for (const d of decisionsOfRun(db, runId)) {
     const rules = d.matches.map((m) => m.rule_id).join(', ');
-    items.push(item(d.time_ns, 'decision', d.decision_id, d.tool_call_id, `decision ${d.action} (rules: ${rules})`));
+    items.push(about(item(d.time_ns, 'decision', d.decision_id, d.tool_call_id, `decision ${d.action} (rules: ${rules})`), d.event_id));
   }
   for (const r of risksOfRun(db, runId)) {
-    const it = item(r.time_ns, 'risk', r.risk_id, r.tool_call_id, `risk ${r.severity} ${r.score}: ${r.rule_id}: ${r.reason}`);
+    const it = about(item(r.time_ns, 'risk', r.risk_id, r.tool_call_id, `risk ${r.severity} ${r.score}: ${r.rule_id}: ${r.reason}`), r.event_id);
     it.severity = r.severity;
     items.push(it);
   }
   for (const r of responsesOfRun(db, runId)) {
-    items.push(item(r.time_ns, 'response', r.response_id, r.tool_call_id, `response ${r.action} ${r.result}: ${r.detail}`));
+    items.push(about(item(r.time_ns, 'response', r.response_id, r.tool_call_id, `response ${r.action} ${r.result}: ${r.detail}`), r.event_id));
   }
   const order = ['tool_call_start', 'event', 'telemetry_loss', 'decision', 'risk', 'response', 'tool_call_end'];
   items.sort((a, b) =>
@@ -102,20 +91,6 @@ function item(
   summary: string,
 ): TimelineItem {
   return { time_ns, time: nsToIso(time_ns), kind, id, tool_call_id, summary };
-}
-
-/** Loss markers have no process to attribute; they belong on every run whose window they fall in. */
-function lossEventsInWindow(db: Db, scopes: { started_at_ns: bigint; ended_at_ns?: bigint | null }[]): RuntimeEvent[] {
-  if (scopes.length === 0) return [];
-  const from = scopes.reduce((m, s) => (s.started_at_ns < m ? s.started_at_ns : m), scopes[0]!.started_at_ns);
-  const open = scopes.some((s) => s.ended_at_ns == null);
-  const to = open ? null : scopes.reduce((m, s) => (s.ended_at_ns! > m ? s.ended_at_ns! : m), 0n);
-  const rows = (
-    to === null
-      ? db.prepare(`SELECT body FROM events WHERE type = 'telemetry_loss' AND time_ns >= ?`).all(from)
-      : db.prepare(`SELECT body FROM events WHERE type = 'telemetry_loss' AND time_ns BETWEEN ? AND ?`).all(from, to)
-  ) as { body: string }[];
-  return rows.map((r) => decodeEvent(r.body));
 }
 
 /** Offset paging: the cursor is the index of the next item, opaque to callers. */

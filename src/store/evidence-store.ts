@@ -16,6 +16,7 @@ import type {
 import type { Ed25519KeyPair, SignedAnchor } from '../ledger/index.js';
 import type { EventVerdict, EvidenceSink, RunEvidence } from '../engine/index.js';
 import { openDatabase, type Db } from './open-database.js';
+import { writeTransaction } from './store-lock.js';
 import { decodeEvent, encodeBody, encodeEvent } from './codec.js';
 import * as q from './queries.js';
 import { LedgerWriter } from './ledger-writer.js';
@@ -24,7 +25,7 @@ import { readMode, writeMode, type StoreMode } from './store-mode.js';
 import { VersionedRows } from './versioned-rows.js';
 import { VerdictWriter } from './verdict-writer.js';
 import { RunGraphWriter } from './run-graph-writer.js';
-import { bodyHash, manifestHash, policyHash } from './row-objects.js';
+import { batchRowHash, bodyHash, policyHash } from './row-objects.js';
 import { writeAnchor, writeRedaction, type Redaction, type RedactTarget } from './ledger-records.js';
 import { sha256Hex } from '../graph/index.js';
 
@@ -70,7 +71,8 @@ export class EvidenceStore implements EvidenceSink {
     );
     this.#insertBatch = db.prepare(
       `INSERT OR IGNORE INTO ingest_batches (batch_id, source_file, format, input_sha256, lines, accepted,
-         duplicates, rejected, rejected_lines, started_at, finished_at, ledger_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
+         duplicates, rejected, rejected_lines, started_at, finished_at, ledger_seq, complete, started_seq)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
     );
     this.#insertPolicy = db.prepare(
       'INSERT OR IGNORE INTO policies (policy_hash, name, files, loaded_at, ledger_seq) VALUES (?,?,?,?,?)',
@@ -110,7 +112,7 @@ export class EvidenceStore implements EvidenceSink {
     };
     // Inside a transaction someone else opened on this connection: sign within it, it commits for us.
     if (this.db.inTransaction) return session();
-    return this.db.transaction(session).immediate();
+    return writeTransaction(this.db, session);
   }
 
   /** Sets the storage mode (`agentprov init --mode`); ledgered. Returns false if it was already set. */
@@ -185,15 +187,59 @@ export class EvidenceStore implements EvidenceSink {
     });
   }
 
-  /** Manifests and policies are written once (ids are unique per ingest / content addresses). */
-  putManifest(m: IngestManifest): void {
+  /**
+   * Opens a batch: its manifest row, `complete = 0`, written in the caller's transaction (the one that stores
+   * the batch's first events), so a batch is never stored without a manifest saying how far it got.
+   */
+  openBatch(m: IngestManifest): void {
     this.transaction(() => {
       const seq = this.ledger.nextSeq;
       const info = this.#insertBatch.run(
         m.batch_id, m.source_file, m.format, m.input_sha256, m.lines, m.accepted, m.duplicates, m.rejected,
-        JSON.stringify(m.rejected_lines), m.started_at, m.finished_at, seq,
+        JSON.stringify(m.rejected_lines), m.started_at, m.finished_at, seq, 0, seq,
       );
-      if (info.changes > 0) this.ledger.append('put:ingest_batches', manifestHash(m));
+      if (info.changes > 0) this.ledger.append('put:ingest_batches', batchRowHash(m, false, seq));
+    });
+  }
+
+  /** The newest incomplete batch of this input (a killed ingest), which a re-run completes. */
+  findIncompleteBatch(inputSha256: string, format: string): { batch_id: string; started_at: string } | null {
+    const row = this.db
+      .prepare(
+        `SELECT batch_id, started_at FROM ingest_batches WHERE complete = 0 AND input_sha256 = ? AND format = ?
+         ORDER BY started_seq DESC LIMIT 1`,
+      )
+      .get(inputSha256, format) as { batch_id: string; started_at: string } | undefined;
+    return row ?? null;
+  }
+
+  /**
+   * Writes the complete manifest: completes the batch's open row (a new ledger entry; the row moves to it),
+   * or inserts the row whole when the batch stored no events. A complete batch is written once.
+   */
+  putManifest(m: IngestManifest): void {
+    this.transaction(() => {
+      const seq = this.ledger.nextSeq;
+      const open = this.db
+        .prepare('SELECT started_seq, source_file, format, started_at FROM ingest_batches WHERE batch_id = ? AND complete = 0')
+        .get(m.batch_id) as { started_seq: number; source_file: string; format: string; started_at: string } | undefined;
+      if (open) {
+        // A re-run may name the same input by another path: the row keeps what opened it.
+        const whole = { ...m, source_file: open.source_file, format: open.format, started_at: open.started_at };
+        this.db
+          .prepare(
+            `UPDATE ingest_batches SET input_sha256 = ?, lines = ?, accepted = ?, duplicates = ?, rejected = ?,
+               rejected_lines = ?, finished_at = ?, ledger_seq = ?, complete = 1 WHERE batch_id = ? AND complete = 0`,
+          )
+          .run(m.input_sha256, m.lines, m.accepted, m.duplicates, m.rejected, JSON.stringify(m.rejected_lines), m.finished_at, seq, m.batch_id);
+        this.ledger.append('revise:ingest_batches', batchRowHash(whole, true, open.started_seq));
+        return;
+      }
+      const info = this.#insertBatch.run(
+        m.batch_id, m.source_file, m.format, m.input_sha256, m.lines, m.accepted, m.duplicates, m.rejected,
+        JSON.stringify(m.rejected_lines), m.started_at, m.finished_at, seq, 1, seq,
+      );
+      if (info.changes > 0) this.ledger.append('put:ingest_batches', batchRowHash(m, true, seq));
     });
   }
 

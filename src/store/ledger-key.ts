@@ -5,7 +5,7 @@
  * Order: an explicit key file (`--key-file`), then AGENTPROV_LEDGER_KEY (the secret in the text format of
  * ledger/keys), then AGENTPROV_LEDGER_KEY_FILE, then the data dir's key (created on first use).
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError, PermissionError, StoreError } from '../errors.js';
 import {
@@ -16,6 +16,7 @@ import {
   parseSecretKey,
   type Ed25519KeyPair,
 } from '../ledger/index.js';
+import { createFileExclusive, replaceFileAtomic } from './exclusive-file.js';
 
 export const KEY_DIR = 'keys';
 export const SECRET_KEY_FILE = 'ledger.ed25519';
@@ -59,19 +60,18 @@ export function readSecretKeyFile(path: string): Ed25519KeyPair {
 }
 
 /**
- * Writes a new key pair: the secret with O_EXCL and mode 0600, so two processes racing to create the data
- * dir's key cannot both win; the public key beside it (0644). Returns false if the secret already exists.
+ * Writes a new key pair: the secret (0600) created exclusively and whole (exclusive-file), so of two
+ * processes racing to create the data dir's key exactly one wins and the other reads the winner's complete
+ * key; then the public key beside it (0644). Returns false if the secret already exists.
  */
 export function writeKeyPairFiles(secretPath: string, pair: Ed25519KeyPair): boolean {
   mkdirSync(dirname(secretPath), { recursive: true, mode: 0o700 });
   try {
-    writeFileSync(secretPath, encodeSecretKey(pair.secretKey), { flag: 'wx', mode: 0o600 });
+    if (!createFileExclusive(secretPath, encodeSecretKey(pair.secretKey), 0o600)) return false;
+    replaceFileAtomic(`${secretPath}.pub`, encodePublicKey(pair.publicKey), 0o644);
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw new StoreError(`cannot write key file ${secretPath}: ${(cause as Error).message}`, { cause });
   }
-  chmodSync(secretPath, 0o600); // the umask may have narrowed it further, never widened: make it exact
-  writeFileSync(`${secretPath}.pub`, encodePublicKey(pair.publicKey), { mode: 0o644 });
   return true;
 }
 
@@ -89,11 +89,9 @@ function ensurePublicKeyFile(dataDir: string, pair: Ed25519KeyPair): void {
   const pub = dataDirPublicKeyPath(dataDir);
   try {
     mkdirSync(dirname(pub), { recursive: true, mode: 0o700 });
-    writeFileSync(pub, encodePublicKey(pair.publicKey), { flag: 'wx', mode: 0o644 });
+    createFileExclusive(pub, encodePublicKey(pair.publicKey), 0o644);
   } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code !== 'EEXIST') {
-      throw new StoreError(`cannot write public key ${pub}: ${(cause as Error).message}`, { cause });
-    }
+    throw new StoreError(`cannot write public key ${pub}: ${(cause as Error).message}`, { cause });
   }
 }
 

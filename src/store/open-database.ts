@@ -1,9 +1,14 @@
-/** @module store/open-database: opens the SQLite evidence file (WAL) and applies versioned migrations. */
+/**
+ * @module store/open-database: opens the SQLite evidence file (WAL) and applies versioned migrations.
+ * Any number of processes may open one data dir at once (see store-lock): migrations run under the write
+ * lock and re-read the schema version inside it, so the second opener finds the work done.
+ */
 import Database from 'better-sqlite3';
 import { mkdirSync, readdirSync, readFileSync, accessSync, constants } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PermissionError, StoreError } from '../errors.js';
 import { assetPath } from '../assets.js';
+import { busyTimeoutMs, isBusyError, storeLockedError, writeTransaction } from './store-lock.js';
 
 export type Db = Database.Database;
 
@@ -28,27 +33,41 @@ function loadMigrations(): Migration[] {
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f.slice(4, -4), sql: readFileSync(join(dir, f), 'utf8') }));
 }
 
-/** Applies every migration newer than the file's user_version, each in its own transaction. */
+function schemaVersion(db: Db): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Applies every migration newer than the file's user_version in one IMMEDIATE transaction. The version is
+ * read again under the lock: an opener that raced another one on a new data dir applies nothing twice.
+ */
 function migrate(db: Db): void {
-  const current = db.pragma('user_version', { simple: true }) as number;
   const migrations = loadMigrations();
   const newest = migrations.at(-1)?.version ?? 0;
-  if (current > newest) {
-    throw new StoreError(
-      `evidence store is at schema version ${current}, newer than this agentprov knows (${newest}): upgrade agentprov`,
-    );
-  }
-  for (const m of migrations) {
-    if (m.version <= current) continue;
-    db.transaction(() => {
+  const check = (current: number): void => {
+    if (current > newest) {
+      throw new StoreError(
+        `evidence store is at schema version ${current}, newer than this agentprov knows (${newest}): upgrade agentprov`,
+      );
+    }
+  };
+  const seen = schemaVersion(db);
+  check(seen);
+  if (seen === newest) return; // the common case takes no write lock
+  writeTransaction(db, () => {
+    const current = schemaVersion(db);
+    check(current);
+    for (const m of migrations) {
+      if (m.version <= current) continue;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    })();
-  }
+    }
+  });
 }
 
 /** `mustExist` is for queries: they read an existing store and never create an empty one. */
-export function openDatabase(dataDir: string, opts: { mustExist?: boolean } = {}): Db {
+export function openDatabase(dataDir: string, opts: { mustExist?: boolean; env?: NodeJS.ProcessEnv } = {}): Db {
+  const timeout = busyTimeoutMs(opts.env);
   const file = join(dataDir, DB_FILE);
   try {
     if (opts.mustExist) accessSync(join(dataDir, DB_FILE), constants.R_OK);
@@ -66,21 +85,23 @@ export function openDatabase(dataDir: string, opts: { mustExist?: boolean } = {}
   }
   let db: Db;
   try {
-    db = new Database(file, { fileMustExist: opts.mustExist ?? false });
+    // The timeout is set before the first statement: even switching a new file to WAL may wait for a lock.
+    db = new Database(file, { fileMustExist: opts.mustExist ?? false, timeout });
   } catch (cause) {
     throw new StoreError(`cannot open evidence store ${file}: ${(cause as Error).message}`, { cause });
   }
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
-    db.pragma('busy_timeout = 5000');
     // Ids are sha256 hex, so inserts land at random B-tree positions: a page cache far above SQLite's
     // 2 MiB default keeps a million-event ingest from thrashing (measured: 5k -> see make bench).
     db.pragma('cache_size = -262144');
     db.pragma('temp_store = MEMORY');
     migrate(db);
   } catch (cause) {
+    const locked = isBusyError(cause) ? storeLockedError(db, cause) : null;
     db.close();
+    if (locked) throw locked;
     if (cause instanceof StoreError) throw cause;
     throw new StoreError(`evidence store ${file} is not usable: ${(cause as Error).message}`, { cause });
   }

@@ -5,6 +5,7 @@
 import { contentHash } from '../graph/index.js';
 import type { Db } from './open-database.js';
 import { decodeEvent, encodeBody } from './codec.js';
+import { sealRow, type LedgerAppend } from './row-seal.js';
 import { currentRowSql } from './versioned-rows.js';
 
 // Revisioned and sealed stores keep every version of a correlation: count only the current one.
@@ -108,7 +109,8 @@ export interface SnapshotRow {
 
 const bool = (b: boolean): number => (b ? 1 : 0);
 
-export function putRecordCapture(db: Db, c: RecordCapture): void {
+/** Writes a capture row; with `append`, seals it in the ledger (store/row-seal). */
+export function putRecordCapture(db: Db, c: RecordCapture, append?: LedgerAppend): void {
   db.prepare(
     `INSERT OR REPLACE INTO record_captures (binding_id, run_id, tool_call_id, capture, capture_reason, cgroup,
        cgroup_reason, cgroup_id, cgroup_path, enforce, command, workdir, root_pid, started_at_ns, ended_at_ns, outcome,
@@ -134,6 +136,7 @@ export function putRecordCapture(db: Db, c: RecordCapture): void {
     c.signal,
     encodeBody(c),
   );
+  if (append) sealRow(db, append, 'record_captures', [c.binding_id]);
 }
 
 function reviveCapture(body: string): RecordCapture {
@@ -202,13 +205,15 @@ export function fileChangesOfRun(db: Db, runId: string, file?: string): (FileCha
   return rows.map((r) => reviveChange(r.body));
 }
 
-export function putOrphans(db: Db, orphans: readonly OrphanRecord[]): void {
+/** Writes orphan rows; with `append`, seals each in the ledger (store/row-seal). */
+export function putOrphans(db: Db, orphans: readonly OrphanRecord[], append?: LedgerAppend): void {
   const stmt = db.prepare(
     `INSERT OR REPLACE INTO record_orphans (binding_id, run_id, tool_call_id, pid, start_ns, ppid, exe, argv, seen_at_ns, fate)
      VALUES (?,?,?,?,?,?,?,?,?,?)`,
   );
   for (const o of orphans) {
     stmt.run(o.binding_id, o.run_id, o.tool_call_id, o.pid, o.start_ns ?? 0n, o.ppid, o.exe, JSON.stringify(o.argv), o.seen_at_ns, o.fate);
+    if (append) sealRow(db, append, 'record_orphans', [o.binding_id, o.pid, o.start_ns ?? 0n]);
   }
 }
 
@@ -216,8 +221,9 @@ export function orphansOfRun(db: Db, runId: string): OrphanRecord[] {
   const rows = db
     .prepare('SELECT * FROM record_orphans WHERE run_id = ? ORDER BY seen_at_ns, pid')
     .safeIntegers(true)
-    .all(runId) as (Omit<OrphanRecord, 'argv' | 'pid' | 'ppid'> & { argv: string; pid: bigint; ppid: bigint | null; start_ns: bigint })[];
-  return rows.map((r) => ({
+    .all(runId) as (Omit<OrphanRecord, 'argv' | 'pid' | 'ppid'> & { argv: string; pid: bigint; ppid: bigint | null; start_ns: bigint; ledger_seq: bigint })[];
+  // ledger_seq is the row's seal (store/row-seal), not part of the record
+  return rows.map(({ ledger_seq: _seal, ...r }) => ({
     ...r,
     pid: Number(r.pid),
     ppid: r.ppid === null ? null : Number(r.ppid),

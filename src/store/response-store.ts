@@ -9,6 +9,8 @@ import { contentHash } from '../graph/index.js';
 import type { RiskSignal, RuntimeEvent } from '../model/index.js';
 import { decodeEvent, decodeRisk } from './codec.js';
 import type { Db } from './open-database.js';
+import { sealInsertedRow, sealRow, type LedgerAppend, type SealedRowTable } from './row-seal.js';
+import { writeTransaction } from './store-lock.js';
 
 type Stmt = Database.Statement;
 
@@ -118,8 +120,8 @@ function reviveGate(body: string, status: string, approvalId: string | null): Ga
   return { ...g, status: status as GateStatus, approval_id: approvalId, created_at_ns: ns(g.created_at_ns)! };
 }
 
-/** Records a write in the ledger: `kind` such as 'put:approvals', the content hash of what was written. */
-export type LedgerHook = (kind: string, objectHash: string) => void;
+/** Records a write in the ledger: `kind` such as 'put:approvals', the hash of what was written; returns its seq. */
+export type LedgerHook = LedgerAppend;
 
 export class ResponseStore {
   readonly db: Db;
@@ -143,7 +145,7 @@ export class ResponseStore {
   // --- agents -------------------------------------------------------------------------------------
 
   putAgent(a: AgentRecord): void {
-    this.#write('put:agents', a, () => {
+    this.#write('agents', [a.agent_id], () => {
       this.db
         .prepare(
           `INSERT OR REPLACE INTO agents (agent_id, owner, autonomy, allowed_tools, created_at_ns, updated_at_ns, body)
@@ -166,8 +168,8 @@ export class ResponseStore {
   // --- approvals ----------------------------------------------------------------------------------
 
   insertApproval(a: ApprovalRecord): void {
-    this.#write('put:approvals', a, () => {
-      this.db
+    this.#write('approvals', [a.approval_id], () => {
+      return this.db
         .prepare(
           `INSERT OR IGNORE INTO approvals (approval_id, status, run_id, tool_call_id, agent_id, decision_id, event_id,
              gate_record_id, target_kind, target, requested_at_ns, expires_at_ns, decided_at_ns, decided_by, body)
@@ -225,30 +227,34 @@ export class ResponseStore {
    * two processes): the UPDATE matches only while the row is still pending. Returns whether this call won.
    */
   claimApproval(id: string, status: Exclude<ApprovalStatus, 'pending'>, atNs: bigint, by: string, reason: string | null): boolean {
-    return this.db.transaction(() => {
+    return writeTransaction(this.db, () => {
       const won = this.#claim.run(status, atNs, by, reason, id).changes === 1;
-      if (won) this.#ledger?.('put:approvals', contentHash({ approval_id: id, status, decided_at_ns: atNs, decided_by: by, reason }));
+      if (won && this.#ledger) sealRow(this.db, this.#ledger, 'approvals', [id]);
       return won;
-    })();
-  }
-
-  addStep(approvalId: string, step: string, timeNs: bigint, actor: string, detail: string): void {
-    this.#write('put:approval_steps', { approval_id: approvalId, step, time_ns: timeNs, actor, detail }, () => {
-      this.#step.run(approvalId, approvalId, step, timeNs, actor, detail);
     });
   }
 
-  /** A row write and its ledger entry, in one transaction. */
-  #write(kind: string, content: unknown, fn: () => void): void {
-    this.db.transaction(() => {
-      fn();
-      this.#ledger?.(kind, contentHash(content));
-    })();
+  addStep(approvalId: string, step: string, timeNs: bigint, actor: string, detail: string): void {
+    writeTransaction(this.db, () => {
+      const info = this.#step.run(approvalId, approvalId, step, timeNs, actor, detail);
+      if (this.#ledger) sealInsertedRow(this.db, this.#ledger, 'approval_steps', info.lastInsertRowid);
+    });
+  }
+
+  /**
+   * A row write and the entry sealing the row as stored, in one transaction. A write that changed nothing
+   * (INSERT OR IGNORE of an existing row) adds no entry: the row keeps the seal it has.
+   */
+  #write(table: SealedRowTable, key: readonly unknown[], fn: () => Database.RunResult | void): void {
+    writeTransaction(this.db, () => {
+      const result = fn();
+      if (this.#ledger && (!result || result.changes > 0)) sealRow(this.db, this.#ledger, table, key);
+    });
   }
 
   stepsOf(approvalId: string): ApprovalStep[] {
     const rows = this.db
-      .prepare('SELECT * FROM approval_steps WHERE approval_id = ? ORDER BY seq')
+      .prepare('SELECT approval_id, seq, step, time_ns, actor, detail FROM approval_steps WHERE approval_id = ? ORDER BY seq')
       .safeIntegers(true)
       .all(approvalId) as (Omit<ApprovalStep, 'seq'> & { seq: bigint })[];
     return rows.map((r) => ({ ...r, seq: Number(r.seq) }));
@@ -257,7 +263,7 @@ export class ResponseStore {
   // --- gate records -------------------------------------------------------------------------------
 
   putGateRecord(g: GateRecord): void {
-    this.#write('put:gate_records', g, () => {
+    this.#write('gate_records', [g.record_id], () => {
       this.db
         .prepare(
           `INSERT OR REPLACE INTO gate_records (record_id, agent_id, owner, run_id, tool_call_id, action_kind, decision,
@@ -280,8 +286,8 @@ export class ResponseStore {
   }
 
   setGateStatus(recordId: string, status: GateStatus): void {
-    this.#write('put:gate_records', { record_id: recordId, status }, () => {
-      this.db.prepare('UPDATE gate_records SET status = ? WHERE record_id = ?').run(status, recordId);
+    this.#write('gate_records', [recordId], () => {
+      return this.db.prepare('UPDATE gate_records SET status = ? WHERE record_id = ?').run(status, recordId);
     });
   }
 
@@ -322,7 +328,7 @@ export class ResponseStore {
   // --- containments -------------------------------------------------------------------------------
 
   putContainment(c: ContainmentRecord): void {
-    this.#write('put:containments', c, () => {
+    this.#write('containments', [c.target_kind, c.target], () => {
       this.db
         .prepare(
           `INSERT OR REPLACE INTO containments (target_kind, target, state, response_id, updated_at_ns, body)
@@ -334,7 +340,7 @@ export class ResponseStore {
 
   getContainment(targetKind: string, target: string): ContainmentRecord | null {
     const row = this.db
-      .prepare('SELECT * FROM containments WHERE target_kind = ? AND target = ?')
+      .prepare('SELECT target_kind, target, state, response_id, updated_at_ns, body FROM containments WHERE target_kind = ? AND target = ?')
       .safeIntegers(true)
       .get(targetKind, target) as
       | { target_kind: string; target: string; state: string; response_id: string | null; updated_at_ns: bigint; body: string }
@@ -349,8 +355,10 @@ export class ResponseStore {
   }
 
   deleteContainment(targetKind: string, target: string): void {
-    this.#write('delete:containments', { target_kind: targetKind, target }, () => {
+    // A release: the row goes, and the entry records which one (its key) went.
+    writeTransaction(this.db, () => {
       this.db.prepare('DELETE FROM containments WHERE target_kind = ? AND target = ?').run(targetKind, target);
+      this.#ledger?.('delete:containments', contentHash({ target_kind: targetKind, target }));
     });
   }
 }

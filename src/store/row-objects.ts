@@ -72,6 +72,23 @@ export function manifestHash(m: IngestManifest): string {
   );
 }
 
+/**
+ * The object hash of an ingest_batches row (migration 005): the manifest plus whether the batch is complete
+ * and the seq that opened it. Rows from before 005 (`started_seq` 0) hash as the plain manifest; a row of
+ * the new form rewritten to look old no longer gives its entry's hash, since that hash covered the flag.
+ */
+export function batchRowHash(m: IngestManifest, complete: boolean, startedSeq: number): string {
+  if (startedSeq === 0) return manifestHash(m);
+  return sha256Hex(
+    canonicalJson({
+      v: 'agentprov.batch-row/v2',
+      manifest: JSON.parse(JSON.stringify(m)) as unknown,
+      complete,
+      started_seq: startedSeq,
+    }),
+  );
+}
+
 /** The object hash of one derivation of a run's DAG: commits to the run and both hash lists, in order. */
 export function runGraphRoot(runId: string, nodeHashes: readonly string[], edgeHashes: readonly string[]): string {
   return sha256Hex(canonicalJson({ v: 'agentprov.run-graph/v1', run_id: runId, nodes: nodeHashes, edges: edgeHashes }));
@@ -99,15 +116,29 @@ export function storedRowHash(table: LedgeredTable, row: Record<string, unknown>
         loaded_at: row.loaded_at as string,
       });
     case 'ingest_batches':
-      return manifestHash({
-        ...(row as unknown as IngestManifest),
-        rejected_lines: JSON.parse(row.rejected_lines as string) as IngestManifest['rejected_lines'],
-      });
+      return batchRowHash(manifestOfRow(row), row.complete !== 0, row.started_seq as number);
     case 'run_graphs':
       return runGraphRoot(row.run_id as string, JSON.parse(row.nodes as string) as string[], JSON.parse(row.edges as string) as string[]);
     default:
       return bodyHash(row.body as string);
   }
+}
+
+/** The manifest an ingest_batches row holds (without the row's own columns: ledger_seq, complete, started_seq). */
+export function manifestOfRow(row: Record<string, unknown>): IngestManifest {
+  return {
+    batch_id: row.batch_id as string,
+    source_file: row.source_file as string,
+    format: row.format as string,
+    input_sha256: row.input_sha256 as string,
+    lines: row.lines as number,
+    accepted: row.accepted as number,
+    duplicates: row.duplicates as number,
+    rejected: row.rejected as number,
+    rejected_lines: JSON.parse(row.rejected_lines as string) as IngestManifest['rejected_lines'],
+    started_at: row.started_at as string,
+    finished_at: row.finished_at as string,
+  };
 }
 
 /** The row's identity for messages: its id column (and run for a derivation). */

@@ -177,6 +177,61 @@ describe('mapFalco type inference and edge cases', () => {
   });
 });
 
+describe('mapFalco socket addresses: every form a Falco-shaped producer writes', () => {
+  const base = { rule: 'r', priority: 'Notice', time: '2024-01-01T00:00:00.000000001Z' };
+  const conn = (f: Record<string, unknown>) => mapOne({ ...base, output_fields: f });
+  const ends = (ev: RuntimeEventInput) => ({ type: ev.type, family: ev.family, dst_ip: ev.dst_ip, dst_port: ev.dst_port, src_ip: ev.src_ip, src_port: ev.src_port });
+
+  it('fd.rip + fd.rport as separate fields, numbers or strings', () => {
+    const want = { type: 'network_connect', family: 'inet', dst_ip: '169.254.169.254', dst_port: 80, src_ip: null, src_port: null };
+    expect(ends(conn({ 'evt.type': 'connect', 'fd.rip': '169.254.169.254', 'fd.rport': 80 }))).toEqual(want);
+    expect(ends(conn({ 'evt.type': 'connect', 'fd.rip': '169.254.169.254', 'fd.rport': '80' }))).toEqual(want);
+  });
+
+  it('fd.rip written as "ip:port" gives the address and the port (was stored as the whole text)', () => {
+    const ev = conn({ 'evt.type': 'connect', 'fd.rip': '169.254.169.254:80', 'fd.lip': '10.0.0.2', 'fd.lport': 40512 });
+    expect(ends(ev)).toEqual({ type: 'network_connect', family: 'inet', dst_ip: '169.254.169.254', dst_port: 80, src_ip: '10.0.0.2', src_port: 40512 });
+  });
+
+  it('fd.rip written as "[v6]:port"', () => {
+    expect(ends(conn({ 'evt.type': 'connect', 'fd.rip': '[fd00:ec2::254]:80' }))).toMatchObject({ family: 'inet6', dst_ip: 'fd00:ec2::254', dst_port: 80 });
+  });
+
+  it('a bare IPv6 fd.rip keeps all its groups; the port comes from fd.rport', () => {
+    expect(ends(conn({ 'evt.type': 'connect', 'fd.rip': '::1', 'fd.rport': 8080 }))).toMatchObject({ family: 'inet6', dst_ip: '::1', dst_port: 8080 });
+  });
+
+  it('fd.name "a:p->b:q" alone, without evt.type, is a connect to b:q (was a file_open of that text)', () => {
+    const ev = conn({ 'fd.name': '10.0.0.2:40512->169.254.169.254:80', 'proc.pid': 7 });
+    expect(ends(ev)).toEqual({ type: 'network_connect', family: 'inet', dst_ip: '169.254.169.254', dst_port: 80, src_ip: '10.0.0.2', src_port: 40512 });
+    expect(ev.path).toBeUndefined();
+  });
+
+  it('server side: on an accept, dst is the local address the peer connected to, src the peer', () => {
+    // Falco prints fd.name client first on both sides; fd.rip is the remote end, here the client.
+    const tuple = { 'evt.type': 'accept4', 'fd.name': '203.0.113.9:51000->10.0.0.9:22' };
+    const want = { type: 'network_connect', family: 'inet', dst_ip: '10.0.0.9', dst_port: 22, src_ip: '203.0.113.9', src_port: 51000 };
+    expect(ends(conn(tuple))).toEqual(want);
+    expect(ends(conn({ 'evt.type': 'accept', 'fd.sip': '10.0.0.9', 'fd.sport': 22, 'fd.cip': '203.0.113.9', 'fd.cport': 51000 }))).toEqual(want);
+    expect(ends(conn({ 'evt.type': 'accept', 'fd.rip': '203.0.113.9', 'fd.rport': 51000, 'fd.lip': '10.0.0.9', 'fd.lport': 22 }))).toEqual(want);
+    // fd.sip / fd.sport without evt.type: the server end is the destination too.
+    expect(ends(conn({ 'fd.sip': '10.0.0.9', 'fd.sport': '22' }))).toMatchObject({ type: 'network_connect', dst_ip: '10.0.0.9', dst_port: 22 });
+  });
+
+  it('garbage gives no address: <NA>, empty, a host name, a file path in fd.name', () => {
+    const none = { dst_ip: null, dst_port: null, src_ip: null, src_port: null };
+    expect(ends(conn({ 'evt.type': 'connect', 'fd.rip': '<NA>', 'fd.rport': '<NA>', 'fd.name': '<NA>' }))).toMatchObject({ ...none, family: null });
+    expect(ends(conn({ 'evt.type': 'connect', 'fd.rip': '', 'fd.name': '' }))).toMatchObject(none);
+    const host = conn({ 'evt.type': 'connect', 'fd.rip': 'metadata.google.internal:80' });
+    expect(ends(host)).toMatchObject(none);
+    // The text is kept as evidence, only not as an address.
+    expect(host.labels!['fd.rip']).toBe('metadata.google.internal:80');
+    const file = conn({ 'evt.type': 'connect', 'fd.name': '/run/app.sock', 'fd.type': 'unix' });
+    expect(ends(file)).toMatchObject({ ...none, family: 'unix' });
+    expect(conn({ 'fd.name': '/tmp/a->b' })).toMatchObject({ type: 'file_open', path: '/tmp/a->b' });
+  });
+});
+
 describe('isoTextToNs', () => {
   it('agrees with isoToNs on the fast path and off it', () => {
     const times = [

@@ -52,6 +52,10 @@ const CASES: Record<string, { fires: Case[]; misses: Case[] }> = {
       c('/etc/shadow-like name', open('/etc/shadowsocks.json')),
     ],
   },
+  'private-key-copy': {
+    fires: [c('cp of a key under a sandbox HOME', exec(['cp', '/tmp/x/.ssh/id_ed25519', './k'])), c('scp of a key', exec(['scp', '/home/dev/.ssh/id_rsa', 'h.example:']))],
+    misses: [c('cp of a public key', exec(['cp', '/tmp/x/.ssh/id_ed25519.pub', './k.pub'])), c('ssh -i', exec(['ssh', '-i', '/tmp/x/.ssh/id_ed25519', 'h.example']))],
+  },
   'setuid-to-root': {
     fires: [c('uid 1000 -> 0', ev({ type: 'privilege_change', old_uid: 1000, new_uid: 0 })), c('euid only', ev({ type: 'privilege_change', old_euid: 1000, new_euid: 0 }))],
     misses: [c('dropping root', ev({ type: 'privilege_change', old_uid: 0, new_uid: 1000 })), c('root to root', ev({ type: 'privilege_change', old_uid: 0, new_uid: 0 }))],

@@ -167,7 +167,7 @@ describe('decodeBatch', () => {
       b[f.func] = 1;
       data.copy(b, f.data);
     }, f.data + data.length));
-    expect(e.tls).toEqual({ direction: 'write', bytes: data.length, http2: false, redacted: ['header:authorization'], method: 'POST', host: 'api.example.com', path: '/v1/x' });
+    expect(e.tls).toEqual({ direction: 'write', bytes: data.length, http2: false, redacted: ['header:authorization', 'key:sk'], method: 'POST', host: 'api.example.com', path: '/v1/x' });
     expect(JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v))).not.toContain('sk-abc');
   });
 

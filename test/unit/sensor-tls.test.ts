@@ -11,20 +11,21 @@ describe('parseTlsPayload', () => {
     const info = parseTlsPayload(fixture('curl-post-http1.txt'));
     expect(info.kind).toBe('request');
     expect(info.method).toBe('POST');
-    expect(info.path).toBe('/v1/chat/completions?api_key=[REDACTED]&stream=true');
+    // the shared redactor (model/redact) keeps a token's kind prefix, never its secret part
+    expect(info.path).toBe('/v1/chat/completions?api_key=sk-proj-[REDACTED]&stream=true');
     expect(info.host).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(info.content_type).toBe('application/json');
     expect(info.user_agent).toBe('curl/7.88.1');
     expect(info.http2).toBe(false);
     // the header line goes whole, so its Bearer token is not counted again; the query key is an sk- key too
     expect(info.redacted).toEqual(['body:api_key', 'header:authorization', 'key:sk', 'query:api_key']);
-    expect(JSON.stringify(info)).not.toMatch(/sk-proj|FAKE|SECRET/);
+    expect(JSON.stringify(info)).not.toMatch(/sk-proj-[^[]|FAKE|SECRET/);
   });
 
   it('parses node\'s SDK-style request and notes the x-api-key header', () => {
     const info = parseTlsPayload(fixture('node-post-http1.txt'));
     expect(info).toMatchObject({ kind: 'request', method: 'POST', path: '/v1/messages', content_type: 'application/json', user_agent: 'Anthropic/JS 0.30.0' });
-    expect(info.redacted).toEqual(['header:x-api-key']);
+    expect(info.redacted).toEqual(['header:x-api-key', 'key:sk']); // the header held an sk- key
     expect(JSON.stringify(info)).not.toContain('sk-ant');
   });
 
@@ -55,10 +56,10 @@ describe('parseTlsPayload', () => {
 describe('redactHttpText', () => {
   it('removes header values, bearer tokens, sk- keys, JSON secrets and query secrets', () => {
     const { text, redacted } = redactHttpText(fixture('curl-post-http1.txt').toString('latin1'));
-    expect(text).toContain('Authorization: [REDACTED]');
-    expect(text).toContain('"api_key":"[REDACTED]"');
-    expect(text).toContain('?api_key=[REDACTED]&stream=true');
-    expect(text).not.toMatch(/sk-proj|FAKE|SECRET/);
+    expect(text).toContain('Authorization: Bearer sk-proj-[REDACTED]');
+    expect(text).toContain('"api_key":"sk-proj-[REDACTED]"');
+    expect(text).toContain('?api_key=sk-proj-[REDACTED]&stream=true');
+    expect(text).not.toMatch(/sk-proj-[^[]|FAKE|SECRET/);
     expect(redacted).toContain('header:authorization');
   });
 
@@ -68,6 +69,6 @@ describe('redactHttpText', () => {
   });
 
   it('redacts keys that appear in free text', () => {
-    expect(redactHttpText('use Bearer abc.def-ghi and sk-ant-api03-0123456789abcdefXYZ').text).toBe('use Bearer [REDACTED] and [REDACTED]');
+    expect(redactHttpText('use Bearer abc.def-ghi and sk-ant-api03-0123456789abcdefXYZ').text).toBe('use Bearer [REDACTED] and sk-ant-api03-[REDACTED]');
   });
 });

@@ -1,0 +1,44 @@
+/**
+ * @module service/sealed-row-check: do the sealed rows (store/row-seal) still say what the ledger recorded?
+ *
+ * Each row names the entry that sealed it; the entry must be a `put:<table>` and its hash must equal the
+ * row's hash recomputed from what is stored. Append-only tables (approval steps) are also checked the other
+ * way: an entry whose row is gone names a deleted row. Run only after the chain verified.
+ */
+import { SEALED_ROW_TABLES, sealedRowHash, sealedRowKey, type Db, type SealedRowTable } from '../store/index.js';
+import type { CheckResult } from './data-dir-checks.js';
+
+/** Tables whose rows are never replaced or deleted once written: each of their entries must keep its row. */
+const APPEND_ONLY: readonly SealedRowTable[] = ['approval_steps'];
+
+export function checkSealedRows(db: Db): CheckResult {
+  const out: CheckResult = { checked: 0, problems: [] };
+  for (const table of Object.keys(SEALED_ROW_TABLES) as SealedRowTable[]) {
+    const rows = db
+      .prepare(`SELECT t.*, l.kind AS _kind, l.object_hash AS _object_hash FROM ${table} t LEFT JOIN ledger l ON l.seq = t.ledger_seq`)
+      .safeIntegers(true)
+      .iterate() as IterableIterator<Record<string, unknown>>;
+    for (const row of rows) {
+      out.checked++;
+      const seq = Number(row.ledger_seq);
+      const key = sealedRowKey(table, row);
+      const at = `${table} ${key}`;
+      if (row._kind === null) {
+        const why = seq === 0 ? 'it names no ledger entry (written unsealed, or before migration 006)' : `there is no ledger entry ${seq}`;
+        out.problems.push({ table, key, problem: 'row_unledgered', message: `${at}: ${why}`, seq });
+      } else if (row._kind !== `put:${table}`) {
+        out.problems.push({ table, key, problem: 'row_kind_mismatch', message: `${at}: ledger entry ${seq} records a ${String(row._kind)}, not this row`, seq });
+      } else if (sealedRowHash(table, row) !== row._object_hash) {
+        out.problems.push({ table, key, problem: 'row_modified', message: `${at} differs from what ledger entry ${seq} recorded`, seq });
+      }
+    }
+  }
+  for (const table of APPEND_ONLY) {
+    const missing = db
+      .prepare(`SELECT l.seq AS seq FROM ledger l WHERE l.kind = ? AND NOT EXISTS (SELECT 1 FROM ${table} t WHERE t.ledger_seq = l.seq) ORDER BY l.seq`)
+      .pluck()
+      .all(`put:${table}`) as number[];
+    for (const seq of missing) out.problems.push({ table, key: '?', problem: 'row_missing', message: `ledger entry ${seq} (put:${table}) has no row in ${table}: it was deleted`, seq });
+  }
+  return out;
+}
