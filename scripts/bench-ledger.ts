@@ -21,7 +21,7 @@ import {
   type LedgerEntry,
   type SignedHead,
 } from '../src/ledger/index.js';
-import { verifyStoreLedger } from '../src/service/ledger-verify.js';
+import { verifyStoreLedger } from '../src/store/ledger-verify.js';
 import { EvidenceStore } from '../src/store/index.js';
 
 const n = Number(process.argv[2] ?? 1_000_000);

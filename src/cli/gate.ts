@@ -13,7 +13,7 @@ import { evaluateGate, gateRecordReport, GATE_SCHEMA } from '../service/gate-eva
 import { loadPolicyFiles } from '../service/policy-files.js';
 import { approvalSettingsFromEnv } from '../service/respond-live.js';
 import { describeEvent } from '../service/timeline.js';
-import { ResponseStore, type GateRecord } from '../store/index.js';
+import type { GateRecord } from '../store/index.js';
 import { collect, parseIntOption, withStore } from './common.js';
 import { printJson, type CliIo } from './io.js';
 import type { CommandContext } from './program.js';
@@ -82,7 +82,7 @@ export function registerGate({ io, state, program }: CommandContext): void {
         await approvals.settled(); // the webhook step is recorded before this process ends
         let record = result.record;
         if (o.wait && result.decision === 'require_approval') {
-          const responses = new ResponseStore(store.db);
+          const responses = store.responses();
           while (record.status === 'pending') {
             await new Promise((r) => setTimeout(r, 100));
             await approvals.expireDue();
@@ -143,7 +143,7 @@ export function registerGate({ io, state, program }: CommandContext): void {
     .option('--json', 'JSON envelope agentprov.gate-records/v1')
     .action(async function (this: Command, o: { agent?: string; toolCall?: string; json?: boolean }) {
       const items = await withStore(this, io, false, (store) =>
-        new ResponseStore(store.db).listGateRecords({ ...(o.agent ? { agentId: o.agent } : {}), ...(o.toolCall ? { toolCallId: o.toolCall } : {}) }),
+        store.responses().listGateRecords({ ...(o.agent ? { agentId: o.agent } : {}), ...(o.toolCall ? { toolCallId: o.toolCall } : {}) }),
       );
       if (o.json) {
         printJson(io, { schema_version: 'agentprov.gate-records/v1', run_id: null, items, next_cursor: null });

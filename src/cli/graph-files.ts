@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { NotFoundError } from '../errors.js';
 import { nsToIso } from '../model/index.js';
-import { fileChangesOfRun, nodesOfRun, recordCapturesOfRun, type EvidenceStore, type FileChangeRecord } from '../store/index.js';
+import type { EvidenceStore, FileChangeRecord } from '../store/index.js';
 import { withStore } from './common.js';
 import { printJson } from './io.js';
 import type { CommandContext } from './program.js';
@@ -16,12 +16,12 @@ interface FileOpts {
 
 function changesOf(store: EvidenceStore, o: FileOpts): (FileChangeRecord & { change_id: string })[] {
   requireRun(store, o.run);
-  if (recordCapturesOfRun(store.db, o.run).length === 0) {
+  if (store.query.recordCapturesOfRun(o.run).length === 0) {
     throw new NotFoundError(`run ${o.run} was not recorded by agentprov record or the SDK: it has no workdir snapshots`);
   }
-  const changes = fileChangesOfRun(store.db, o.run, o.file);
+  const changes = store.query.fileChangesOfRun(o.run, o.file);
   if (o.file !== undefined && changes.length === 0) {
-    const all = fileChangesOfRun(store.db, o.run).map((c) => c.path);
+    const all = store.query.fileChangesOfRun(o.run).map((c) => c.path);
     const hint = all.length > 0 ? ` (changed: ${all.slice(0, 10).join(', ')}${all.length > 10 ? ', ...' : ''})` : ' (it changed no file)';
     throw new NotFoundError(`run ${o.run} did not change ${o.file}${hint}`);
   }
@@ -31,7 +31,7 @@ function changesOf(store: EvidenceStore, o: FileOpts): (FileChangeRecord & { cha
 /** The DAG node of each event id, so a blame line can be followed with `graph explain --event`. */
 function eventNodes(store: EvidenceStore, runId: string): Map<string, string> {
   const out = new Map<string, string>();
-  for (const n of nodesOfRun(store.db, runId)) {
+  for (const n of store.query.nodesOfRun(runId)) {
     if (n.kind !== 'runtime_event') continue;
     const id = (n.body['event'] as { event_id?: string } | undefined)?.event_id;
     if (id) out.set(id, n.hash);

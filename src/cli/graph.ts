@@ -2,8 +2,7 @@
 import type { Command } from 'commander';
 import { InputError, NotFoundError } from '../errors.js';
 import { explain } from '../graph/index.js';
-import { edgesOfRun, nodesOfRun } from '../store/index.js';
-import { verifyRunWithLedger } from '../service/ledger-run-verify.js';
+import { verifyRunWithLedgerOf } from '../store/store-verify.js';
 import { findPinnedKey } from '../service/ledger-keys.js';
 import { withStore } from './common.js';
 import { printJson } from './io.js';
@@ -42,7 +41,7 @@ export function registerGraph({ io, state, program }: CommandContext): void {
       const value = o[kind]!;
       const chain = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        const g = { nodes: nodesOfRun(store.db, o.run), edges: edgesOfRun(store.db, o.run) };
+        const g = { nodes: store.query.nodesOfRun(o.run), edges: store.query.edgesOfRun(o.run) };
         const target = { kind: kind === 'toolCall' ? ('tool_call' as const) : kind, value };
         const res = explain(g, target);
         if (!res || res.items.length === 0) throw new NotFoundError(`no ${target.kind} "${value}" in the DAG of run ${o.run}`);
@@ -63,7 +62,7 @@ export function registerGraph({ io, state, program }: CommandContext): void {
     .action(async function (this: Command, o: { run: string; pub?: string; json?: boolean }) {
       const v = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return verifyRunWithLedger(store.db, o.run, findPinnedKey(o.pub, store.dataDir));
+        return verifyRunWithLedgerOf(store, o.run, findPinnedKey(o.pub, store.dataDir));
       });
       if (!v.ok) state.exitCode = 6;
       if (o.json) {

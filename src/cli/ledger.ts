@@ -6,20 +6,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import { anchorFromJson } from '../ledger/index.js';
-import {
-  EvidenceStore,
-  iterateLedger,
-  latestSignedHead,
-  ledgerCount,
-  ledgerHead,
-  listAnchors,
-  listRedactions,
-  STORE_MODES,
-  type StoreMode,
-} from '../store/index.js';
+import { EvidenceStore, STORE_MODES, type StoreMode } from '../store/index.js';
 import { anchorLedger, proveSeq, verifyProofDocument } from '../service/ledger-anchor.js';
 import { resolvePinnedKey } from '../service/ledger-keys.js';
-import { readAnchorDir, verifyStoreLedger, type LedgerVerification } from '../service/ledger-verify.js';
+import { readAnchorDir, type LedgerVerification } from '../store/ledger-verify.js';
+import { verifyStoreLedgerOf } from '../store/store-verify.js';
 import { collect, dataDirOf, parseIntOption } from './common.js';
 import { printJson, type CliIo } from './io.js';
 import type { CommandContext } from './program.js';
@@ -90,11 +81,11 @@ export function registerLedger({ io, state, program }: CommandContext): void {
       const s = await withLedgerStore(this, io, { mustExist: true }, (store) => ({
         data_dir: store.dataDir,
         mode: store.mode,
-        entries: ledgerCount(store.db),
-        head: ledgerHead(store.db),
-        signed_head: latestSignedHead(store.db),
-        anchors: listAnchors(store.db).length,
-        redactions: listRedactions(store.db).length,
+        entries: store.query.ledgerCount(),
+        head: store.query.ledgerHead(),
+        signed_head: store.query.latestSignedHead(),
+        anchors: store.query.listAnchors().length,
+        redactions: store.query.listRedactions().length,
       }));
       if (o.json) return printJson(io, { schema_version: 'agentprov.ledger-status/v1', run_id: null, items: [s], next_cursor: null, ...s });
       io.stdout.write(
@@ -113,7 +104,7 @@ export function registerLedger({ io, state, program }: CommandContext): void {
     .action(async function (this: Command, o: { from: string; limit: string; json?: boolean }) {
       const from = seqArg(o.from, '--from');
       const limit = parseIntOption(o.limit, '--limit');
-      const items = await withLedgerStore(this, io, { mustExist: true }, (store) => [...iterateLedger(store.db, from, from + limit - 1)]);
+      const items = await withLedgerStore(this, io, { mustExist: true }, (store) => [...store.query.iterateLedger(from, from + limit - 1)]);
       if (o.json) return printJson(io, { schema_version: 'agentprov.ledger-log/v1', run_id: null, items, next_cursor: null });
       for (const e of items) io.stdout.write(`${String(e.seq).padStart(8)}  ${e.kind.padEnd(26)} ${e.object_hash.slice(0, 16)}  ${e.entry_hash.slice(0, 16)}\n`);
     });
@@ -127,7 +118,7 @@ export function registerLedger({ io, state, program }: CommandContext): void {
     .option('--json', 'JSON result agentprov.ledger-verify/v1')
     .action(async function (this: Command, o: { pub?: string; anchorDir?: string[]; chainOnly?: boolean; json?: boolean }) {
       const v = await withLedgerStore(this, io, { mustExist: true }, (store) =>
-        verifyStoreLedger(store.db, {
+        verifyStoreLedgerOf(store, {
           pinned: resolvePinnedKey(o.pub, store.dataDir),
           extraAnchors: (o.anchorDir ?? []).flatMap(readAnchorDir),
           rows: o.chainOnly ? 'none' : 'all',
@@ -169,7 +160,7 @@ export function registerLedger({ io, state, program }: CommandContext): void {
     .action(async function (this: Command, seqText: string, o: { anchor?: string; out?: string; json?: boolean }) {
       const seq = seqArg(seqText, 'SEQ');
       const anchor = o.anchor ? anchorFromJson(readFileSync(o.anchor, 'utf8'), o.anchor) : undefined;
-      const doc = await withLedgerStore(this, io, { mustExist: true }, (store) => proveSeq(store.db, seq, anchor));
+      const doc = await withLedgerStore(this, io, { mustExist: true }, (store) => proveSeq(store.query, seq, anchor));
       if (o.out) writeFileSync(o.out, `${toJsonText(doc, 2)}\n`);
       if (o.json) return printJson(io, doc);
       io.stdout.write(

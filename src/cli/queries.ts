@@ -1,7 +1,7 @@
 /** @module cli/queries: `timeline`, `security risks|responses`, `observe summary`, `runs`. */
 import type { Command } from 'commander';
 import { NotFoundError } from '../errors.js';
-import { listRuns, responsesOfRun, risksOfRun, runExists, type EvidenceStore } from '../store/index.js';
+import type { EvidenceStore } from '../store/index.js';
 import { nsToIso } from '../model/index.js';
 import { page, runTimeline } from '../service/timeline.js';
 import { summarizeRun } from '../service/run-summary.js';
@@ -11,7 +11,7 @@ import { printJson } from './io.js';
 import type { CommandContext } from './program.js';
 
 export function requireRun(store: EvidenceStore, runId: string): void {
-  if (!runExists(store.db, runId)) {
+  if (!store.query.runExists(runId)) {
     throw new NotFoundError(`no run "${runId}" in ${store.dataDir} (bind a tool call to it first; see: agentprov runs)`);
   }
 }
@@ -35,7 +35,7 @@ export function registerQueries({ io, program }: CommandContext): void {
     .action(async function (this: Command, o: PageOpts) {
       const items = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return runTimeline(store.db, o.run);
+        return runTimeline(store.query, o.run);
       });
       const p = page(items, parseIntOption(o.limit, '--limit'), o.cursor);
       if (o.json) return printJson(io, { schema_version: 'agentprov.timeline/v1', run_id: o.run, ...p });
@@ -51,8 +51,8 @@ export function registerQueries({ io, program }: CommandContext): void {
     .action(async function (this: Command, o: PageOpts) {
       const risks = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        const risks = risksOfRun(store.db, o.run).sort((a, b) => b.score - a.score);
-        return withEvidence(risks, evidenceLookup(store.db, o.run));
+        const risks = store.query.risksOfRun(o.run).sort((a, b) => b.score - a.score);
+        return withEvidence(risks, evidenceLookup(store.query, o.run));
       });
       const p = page(risks, parseIntOption(o.limit, '--limit'), o.cursor);
       if (o.json) return printJson(io, { schema_version: 'agentprov.risks/v1', run_id: o.run, ...p });
@@ -69,7 +69,7 @@ export function registerQueries({ io, program }: CommandContext): void {
     .action(async function (this: Command, o: PageOpts) {
       const responses = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return withEvidence(responsesOfRun(store.db, o.run), evidenceLookup(store.db, o.run));
+        return withEvidence(store.query.responsesOfRun(o.run), evidenceLookup(store.query, o.run));
       });
       const p = page(responses, parseIntOption(o.limit, '--limit'), o.cursor);
       if (o.json) return printJson(io, { schema_version: 'agentprov.responses/v1', run_id: o.run, ...p });
@@ -93,7 +93,7 @@ export function registerQueries({ io, program }: CommandContext): void {
     .action(async function (this: Command, o: { run: string; json?: boolean }) {
       const s = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return summarizeRun(store.db, o.run);
+        return summarizeRun(store.query, o.run);
       });
       if (o.json) return printJson(io, { schema_version: 'agentprov.observe-summary/v1', run_id: o.run, items: [s], next_cursor: null });
       io.stdout.write(
@@ -112,7 +112,7 @@ export function registerQueries({ io, program }: CommandContext): void {
     .description('list the runs in the store')
     .option('--json', 'JSON envelope agentprov.runs/v1')
     .action(async function (this: Command, o: { json?: boolean }) {
-      const runs = await withStore(this, io, true, (store) => listRuns(store.db));
+      const runs = await withStore(this, io, true, (store) => store.query.listRuns());
       if (o.json) return printJson(io, { schema_version: 'agentprov.runs/v1', run_id: null, items: runs, next_cursor: null });
       for (const r of runs) io.stdout.write(`${r.run_id}  ${r.tool_calls} tool calls  ${r.events} events\n`);
       if (runs.length === 0) io.stdout.write('no runs yet\n');

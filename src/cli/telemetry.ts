@@ -5,7 +5,6 @@ import { INGEST_FORMATS, type IngestFormat, type LineInput } from '../ingest/ind
 import { ingestFile, type IngestFileResult } from '../service/ingest-file.js';
 import { bindScope } from '../service/bind-scope.js';
 import { loadPolicyFiles } from '../service/policy-files.js';
-import { correlationsOfRun } from '../store/index.js';
 import type { ToolCallScopeInput } from '../model/index.js';
 import { collect, parseIntOption, parseTime, withStore } from './common.js';
 import { page } from '../service/timeline.js';
@@ -132,7 +131,7 @@ export function registerTelemetry({ io, state, program }: CommandContext): void 
     .action(async function (this: Command, o: { run: string; limit: string; cursor?: string; json?: boolean }) {
       const all = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        return correlationsOfRun(store.db, o.run);
+        return store.query.correlationsOfRun(o.run);
       });
       const p = page(all, parseIntOption(o.limit, '--limit'), o.cursor);
       if (o.json) {

@@ -1,7 +1,8 @@
-/** @module cli/verify: `agentprov verify`: the whole data dir in one command (see service/verify-data-dir). */
+/** @module cli/verify: `agentprov verify`: the whole data dir in one command (see store/verify-data-dir). */
 import type { Command } from 'commander';
 import { findPinnedKey } from '../service/ledger-keys.js';
-import { verifyDataDir, type DataDirVerification } from '../service/verify-data-dir.js';
+import type { DataDirVerification } from '../store/verify-data-dir.js';
+import { verifyDataDirOf } from '../store/store-verify.js';
 import { withStore } from './common.js';
 import { printJson, type CliIo } from './io.js';
 import type { CommandContext } from './program.js';
@@ -32,7 +33,7 @@ export function registerVerify({ io, state, program }: CommandContext): void {
     .option('--json', 'JSON result agentprov.verify/v1 (items: the problems)')
     .action(async function (this: Command, o: { pub?: string; json?: boolean }) {
       const v = await withStore(this, io, true, (store) =>
-        verifyDataDir(store.db, {
+        verifyDataDirOf(store, {
           dataDir: store.dataDir,
           pinned: findPinnedKey(o.pub, store.dataDir),
           ...(io.stderr.isTTY ? { onCheck: (name: string) => io.stderr.write(`\rverifying ${name}...\x1b[K`) } : {}),

@@ -7,7 +7,8 @@ import { AgentprovError } from '../errors.js';
 import { contentHash } from '../graph/index.js';
 import type { ResponseAction, RiskSignal } from '../model/index.js';
 import { sleep } from '../host/index.js';
-import { verifyRun, type RunVerification } from '../service/verify-run.js';
+import type { RunVerification } from '../store/verify-run.js';
+import { verifyRunOf } from '../store/store-verify.js';
 import type { CaptureMode } from './record-capture.js';
 import { recordOutcome, type EndState } from './record-exit.js';
 import type { ToolCallRecord } from './record-end.js';
@@ -150,8 +151,8 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
     }
     const lost = session.lostEvents;
     if (lost.count > 0) throw incompleteRecording(opts.runId, lost.count, lost.first);
-    const verify = verifyRun(session.store.db, opts.runId);
-    const summary = summarizeRecording(session.store.db, record, verify);
+    const verify = verifyRunOf(session.store, opts.runId);
+    const summary = summarizeRecording(session.store.query, record, verify);
     return { record, exitCode: exit, verify, summary };
   } catch (err) {
     failed = true;

@@ -6,12 +6,6 @@
 import type { ToolCallScope } from '../model/index.js';
 import { killCgroup, pollUntil, readProcStat, removeLeaf, waitEmpty } from '../host/index.js';
 import {
-  countEventsOfBinding,
-  eventsOfBinding,
-  putFileChanges,
-  putOrphans,
-  putRecordCapture,
-  putSnapshot,
   type FileChangeRecord,
   type OrphanRecord,
   type RecordCapture,
@@ -83,7 +77,7 @@ export async function endToolCall(
   const afterNs = session.now();
   if (tc.before && tc.spec.workdir) {
     after = await takeSnapshot(tc.spec.workdir, snapshotOptionsFor(tc.spec.workdir, session.store.dataDir, tc.spec.snapshot), session.blobs);
-    const owned = eventsOfBinding(session.store.db, binding);
+    const owned = session.store.query.eventsOfBinding(binding);
     const toolCallOf = new Map(owned.map((o) => [o.event.event_id!, o.tool_call_id]));
     changes = await fileChanges({
       before: tc.before,
@@ -126,16 +120,14 @@ export async function endToolCall(
     signal: result.signal,
     agentprov_exit: result.agentprovExit ?? null,
     orphans: orphans.length,
-    events: countEventsOfBinding(session.store.db, binding),
+    events: session.store.query.countEventsOfBinding(binding),
   };
-  const db = session.store.db;
-  session.store.transaction(() => {
-    const append = (kind: string, hash: string): number => session.store.appendLedger(kind, hash);
-    putRecordCapture(db, capture, append);
-    putOrphans(db, orphans, append);
-    putFileChanges(db, changes);
-    if (tc.before) putSnapshot(db, { ...ids, phase: 'before', taken_at_ns: tc.scope.started_at_ns, snapshot: tc.before });
-    if (after) putSnapshot(db, { ...ids, phase: 'after', taken_at_ns: afterNs, snapshot: after });
+  session.store.putRecordEnd({
+    capture,
+    orphans,
+    changes,
+    before: tc.before ? { taken_at_ns: tc.scope.started_at_ns, snapshot: tc.before } : null,
+    after: after ? { taken_at_ns: afterNs, snapshot: after } : null,
   });
   session.engine.rebuildDirtyRuns();
   forget();

@@ -3,8 +3,8 @@
  * events and how they were attributed, files changed, orphans, risks, responses, and the DAG's verification.
  */
 import { nsToIso } from '../model/index.js';
-import type { RunVerification } from '../service/verify-run.js';
-import { eventsOfBinding, responsesOfRun, risksOfRun, tierCountsOfBinding, type Db } from '../store/index.js';
+import type { RunVerification } from '../store/verify-run.js';
+import type { StoreQueries } from '../store/index.js';
 import type { ToolCallRecord } from './record-end.js';
 
 export interface RecordingSummary {
@@ -41,15 +41,15 @@ export interface RecordingSummary {
   verify: { ok: boolean; nodes: number; edges: number; problems: number };
 }
 
-export function summarizeRecording(db: Db, rec: ToolCallRecord, verify: RunVerification): RecordingSummary {
+export function summarizeRecording(q: StoreQueries, rec: ToolCallRecord, verify: RunVerification): RecordingSummary {
   const c = rec.capture;
-  const owned = eventsOfBinding(db, c.binding_id);
+  const owned = q.eventsOfBinding(c.binding_id);
   const procs = new Set(owned.map((o) => `${o.event.pid}@${o.event.process_start_ns ?? '?'}`));
-  const tiers = tierCountsOfBinding(db, c.binding_id);
-  const risks = risksOfRun(db, c.run_id)
+  const tiers = q.tierCountsOfBinding(c.binding_id);
+  const risks = q.risksOfRun(c.run_id)
     .filter((r) => r.tool_call_id === c.tool_call_id)
     .sort((a, b) => b.score - a.score);
-  const responses = responsesOfRun(db, c.run_id).filter((r) => r.tool_call_id === c.tool_call_id);
+  const responses = q.responsesOfRun(c.run_id).filter((r) => r.tool_call_id === c.tool_call_id);
   const count = (k: string) => rec.changes.filter((x) => x.change === k).length;
   return {
     run_id: c.run_id,

@@ -7,4 +7,4 @@ export { ToolCall, type ToolCallProcess, type ToolCallResult, type ToolCallSpawn
 export { RECORD_EXIT, type CaptureMode, type SnapshotOptions } from '../record/index.js';
 export type { FileChangeRecord, FileWriter, OrphanRecord, RecordOutcome } from '../store/index.js';
 export type { RiskSignal, ResponseAction, RuntimeEvent, ToolCallScope } from '../model/index.js';
-export type { RunVerification } from '../service/verify-run.js';
+export type { RunVerification } from '../store/verify-run.js';

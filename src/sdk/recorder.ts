@@ -6,7 +6,8 @@ import { contentHash } from '../graph/index.js';
 import type { ResponseAction, RiskSignal } from '../model/index.js';
 import { RecordSession, type CaptureMode, type SnapshotOptions } from '../record/index.js';
 import { resolveDataDir } from '../store/index.js';
-import { verifyRun, type RunVerification } from '../service/verify-run.js';
+import type { RunVerification } from '../store/verify-run.js';
+import { verifyRunOf } from '../store/store-verify.js';
 import { ToolCall, type ToolCallResult } from './tool-call.js';
 
 export interface RecorderOptions {
@@ -90,7 +91,7 @@ export class RunHandle {
   async end(): Promise<RunResult> {
     const tool_calls = [];
     for (const c of this.#calls) tool_calls.push(await c.end());
-    return { run_id: this.run_id, tool_calls, verify: verifyRun(this.#session.store.db, this.run_id) };
+    return { run_id: this.run_id, tool_calls, verify: verifyRunOf(this.#session.store, this.run_id) };
   }
 }
 

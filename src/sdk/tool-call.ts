@@ -5,7 +5,7 @@
 import type { ChildProcess, StdioOptions } from 'node:child_process';
 import type { ResponseAction, RiskSignal } from '../model/index.js';
 import { RECORD_EXIT, type ActiveToolCall, type RecordSession, type ToolCallRecord } from '../record/index.js';
-import { responsesOfRun, risksOfRun, type FileChangeRecord, type OrphanRecord, type RecordOutcome } from '../store/index.js';
+import type { FileChangeRecord, OrphanRecord, RecordOutcome } from '../store/index.js';
 
 export interface ToolCallSpawnOptions {
   cwd?: string;
@@ -149,7 +149,7 @@ export class ToolCall {
 
 function toResult(session: RecordSession, rec: ToolCallRecord, exitCode: number | null): ToolCallResult {
   const c = rec.capture;
-  const db = session.store.db;
+  const q = session.store.query;
   return {
     run_id: c.run_id,
     tool_call_id: c.tool_call_id,
@@ -160,8 +160,8 @@ function toResult(session: RecordSession, rec: ToolCallRecord, exitCode: number 
     outcome: c.outcome,
     exit_code: exitCode,
     events: c.events,
-    risks: risksOfRun(db, c.run_id).filter((r) => r.tool_call_id === c.tool_call_id),
-    responses: responsesOfRun(db, c.run_id).filter((r) => r.tool_call_id === c.tool_call_id),
+    risks: q.risksOfRun(c.run_id).filter((r) => r.tool_call_id === c.tool_call_id),
+    responses: q.responsesOfRun(c.run_id).filter((r) => r.tool_call_id === c.tool_call_id),
     orphans: rec.orphans,
     files: rec.changes,
   };

@@ -19,7 +19,6 @@ import {
   type ContainmentState,
 } from '../respond/index.js';
 import type { ApprovalRecord, EvidenceStore, GateRecord, ResponseStore } from '../store/index.js';
-import { writeTransaction } from '../store/index.js';
 import { approvalPayload, postWebhook } from './approval-webhook.js';
 import { recordResponse, responseStoreOf, trackContainment } from './respond-record.js';
 import { describeEvent } from './timeline.js';
@@ -130,7 +129,7 @@ export class ApprovalService implements ApprovalPort {
 
   #start(record: ApprovalRecord, heldDetail: string, owner: string | null): void {
     const r = this.responses;
-    writeTransaction(r.db, () => {
+    r.transaction(() => {
       r.insertApproval(record);
       r.addStep(record.approval_id, 'requested', record.requested_at_ns, 'agentprov', `${record.rules.join(', ') || 'policy'}: ${record.summary}`);
       r.addStep(record.approval_id, 'held', record.requested_at_ns, 'agentprov', heldDetail);

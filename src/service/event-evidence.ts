@@ -4,7 +4,7 @@
  * address, socket, request or ids without a trip through `graph explain`.
  */
 import { eventEvidence, type EventEvidence, type RuntimeEvent } from '../model/index.js';
-import { eventsOfRun, getEvent, type Db } from '../store/index.js';
+import type { StoreQueries } from '../store/index.js';
 
 export type WithEvidence<T> = T & { evidence: EventEvidence | null };
 
@@ -12,14 +12,14 @@ export type WithEvidence<T> = T & { evidence: EventEvidence | null };
  * Looks events up by id: the run's own events first (one query), then single reads for an event the run no
  * longer claims (a later binding took it). Redacted events come back as their stand-in, as every query shows.
  */
-export function evidenceLookup(db: Db, runId: string, runEvents?: RuntimeEvent[]): (eventId: string | null) => EventEvidence | null {
-  const events = new Map((runEvents ?? eventsOfRun(db, runId)).map((e) => [e.event_id!, e]));
+export function evidenceLookup(q: StoreQueries, runId: string, runEvents?: RuntimeEvent[]): (eventId: string | null) => EventEvidence | null {
+  const events = new Map((runEvents ?? q.eventsOfRun(runId)).map((e) => [e.event_id!, e]));
   const cache = new Map<string, EventEvidence | null>();
   return (eventId) => {
     if (!eventId) return null;
     let ev = cache.get(eventId);
     if (ev === undefined) {
-      const e = events.get(eventId) ?? getEvent(db, eventId);
+      const e = events.get(eventId) ?? q.getEvent(eventId);
       ev = e ? eventEvidence(e) : null;
       cache.set(eventId, ev);
     }

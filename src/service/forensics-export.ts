@@ -13,23 +13,7 @@ import {
   type Ed25519KeyPair,
   type InTotoSubject,
 } from '../ledger/index.js';
-import {
-  correlationsOfRun,
-  currentRowSql,
-  decisionsOfRun,
-  edgesOfRun,
-  eventsOfRun,
-  latestSignedHead,
-  ledgerEntryAt,
-  listAnchors,
-  listScopes,
-  nodesOfRun,
-  readSecretKeyFile,
-  responsesOfRun,
-  risksOfRun,
-  type Db,
-  type EvidenceStore,
-} from '../store/index.js';
+import { readSecretKeyFile, type EvidenceStore } from '../store/index.js';
 import { writeSignedGzip } from './forensics-gzip.js';
 import { writeTar, type TarFile } from './forensics-tar.js';
 
@@ -56,36 +40,20 @@ function jsonl(items: readonly unknown[]): Uint8Array {
   return new TextEncoder().encode(items.map((i) => `${canonicalJson(i)}\n`).join(''));
 }
 
-/** Seqs of the ledger entries that recorded the run's rows (every version), its DAG and its redactions. */
-function runLedgerSeqs(db: Db, runId: string): number[] {
-  const curCorr = currentRowSql('correlations', 'c');
-  const sql = `
-    SELECT ledger_seq AS s FROM scopes WHERE run_id = @run
-    UNION SELECT ledger_seq FROM correlations WHERE run_id = @run
-    UNION SELECT ledger_seq FROM decisions WHERE run_id = @run
-    UNION SELECT ledger_seq FROM risks WHERE run_id = @run
-    UNION SELECT ledger_seq FROM responses WHERE run_id = @run
-    UNION SELECT ledger_seq FROM run_graphs WHERE run_id = @run
-    UNION SELECT e.ledger_seq FROM events e JOIN correlations c ON c.event_id = e.event_id WHERE c.run_id = @run AND ${curCorr}
-    UNION SELECT z.ledger_seq FROM redactions z JOIN correlations c ON c.event_id = z.row_key WHERE c.run_id = @run AND ${curCorr}
-    ORDER BY s`;
-  return (db.prepare(sql).all({ run: runId }) as { s: number }[]).map((r) => r.s).filter((s) => s > 0);
-}
-
 export function buildBundleFiles(store: EvidenceStore, runId: string, nowNs: bigint): { files: TarFile[]; predicate: ForensicsPredicate } {
-  const db = store.db;
-  const head = latestSignedHead(db);
-  const anchors = listAnchors(db).map(({ target: _t, ledger_seq: _s, ...a }) => a);
+  const q = store.query;
+  const head = q.latestSignedHead();
+  const anchors = q.listAnchors().map(({ target: _t, ledger_seq: _s, ...a }) => a);
   const sections: [string, unknown[]][] = [
-    ['scopes.jsonl', listScopes(db, runId)],
-    ['events.jsonl', eventsOfRun(db, runId)],
-    ['correlations.jsonl', correlationsOfRun(db, runId)],
-    ['decisions.jsonl', decisionsOfRun(db, runId)],
-    ['risks.jsonl', risksOfRun(db, runId)],
-    ['responses.jsonl', responsesOfRun(db, runId)],
-    ['dag-nodes.jsonl', nodesOfRun(db, runId)],
-    ['dag-edges.jsonl', edgesOfRun(db, runId)],
-    ['ledger-entries.jsonl', runLedgerSeqs(db, runId).flatMap((s) => ledgerEntryAt(db, s) ?? [])],
+    ['scopes.jsonl', q.listScopes(runId)],
+    ['events.jsonl', q.eventsOfRun(runId)],
+    ['correlations.jsonl', q.correlationsOfRun(runId)],
+    ['decisions.jsonl', q.decisionsOfRun(runId)],
+    ['risks.jsonl', q.risksOfRun(runId)],
+    ['responses.jsonl', q.responsesOfRun(runId)],
+    ['dag-nodes.jsonl', q.nodesOfRun(runId)],
+    ['dag-edges.jsonl', q.edgesOfRun(runId)],
+    ['ledger-entries.jsonl', q.ledgerSeqsOfRun(runId).flatMap((s) => q.ledgerEntryAt(s) ?? [])],
     ['ledger-anchors.jsonl', anchors],
   ];
   const files: TarFile[] = sections.map(([name, items]) => ({ name, data: jsonl(items) }));
@@ -108,7 +76,7 @@ export function exportForensics(
   const key: { pair: Ed25519KeyPair; source: string } = opts.signKeyFile
     ? { pair: readSecretKeyFile(opts.signKeyFile), source: `key file ${opts.signKeyFile}` }
     : store.signingKey();
-  const { files, predicate } = store.db.transaction(() => buildBundleFiles(store, opts.runId, opts.now()))();
+  const { files, predicate } = store.readSnapshot(() => buildBundleFiles(store, opts.runId, opts.now()));
   files.sort((a, b) => (a.name < b.name ? -1 : 1));
   const subjects = files.map((f) => ({ name: f.name, digest: { sha256: sha256Hex(f.data) } }));
   const statement = buildStatement(subjects, FORENSICS_PREDICATE_TYPE, predicate);

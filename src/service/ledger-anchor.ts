@@ -21,8 +21,8 @@ import {
   type LedgerEntry,
   type SignedAnchor,
 } from '../ledger/index.js';
-import { ledgerEntryAt, ledgerHead, listAnchors, type Db, type EvidenceStore } from '../store/index.js';
-import { verifyStoreLedger } from './ledger-verify.js';
+import type { EvidenceStore, StoreQueries } from '../store/index.js';
+import { verifyStoreLedgerOf } from '../store/store-verify.js';
 import type { PinnedKey } from './ledger-keys.js';
 
 export interface AnchorResult {
@@ -32,11 +32,10 @@ export interface AnchorResult {
 }
 
 /** Leaf hashes of entries from..to, streamed from the table (32 bytes each, not whole entries). */
-function rangeLeaves(db: Db, from: number, to: number): Uint8Array[] {
+function rangeLeaves(q: StoreQueries, from: number, to: number): Uint8Array[] {
   const leaves: Uint8Array[] = [];
-  const stmt = db.prepare('SELECT seq, entry_hash FROM ledger WHERE seq BETWEEN ? AND ? ORDER BY seq');
   let expect = from;
-  for (const r of stmt.iterate(from, to) as IterableIterator<{ seq: number; entry_hash: string }>) {
+  for (const r of q.iterateEntryHashes(from, to)) {
     const bytes = hexToBytes(r.entry_hash);
     if (r.seq !== expect || !bytes || bytes.byteLength !== 32) {
       throw new VerifyError(`ledger entry ${expect} is missing or malformed: run agentprov ledger verify`, { firstBadSeq: expect });
@@ -48,8 +47,8 @@ function rangeLeaves(db: Db, from: number, to: number): Uint8Array[] {
   return leaves;
 }
 
-function checkRange(db: Db, from: number | undefined, through: number | undefined): { from: number; to: number } {
-  const head = ledgerHead(db);
+function checkRange(q: StoreQueries, from: number | undefined, through: number | undefined): { from: number; to: number } {
+  const head = q.ledgerHead();
   if (!head) throw new NotFoundError('the ledger is empty: nothing to anchor yet');
   const f = from ?? 1;
   const t = through ?? head.seq;
@@ -100,14 +99,14 @@ export async function anchorLedger(
 ): Promise<AnchorResult> {
   const key = store.signingKey();
   const pinned: PinnedKey = { publicKey: key.pair.publicKey, fingerprint: key.pair.fingerprint, source: key.source };
-  const check = verifyStoreLedger(store.db, { pinned, rows: 'none' });
+  const check = verifyStoreLedgerOf(store, { pinned, rows: 'none' });
   if (!check.ok) {
     throw new VerifyError(`the ledger does not verify, refusing to anchor it: seq ${check.first_bad_seq}: ${check.message}`, {
       firstBadSeq: check.first_bad_seq ?? undefined,
     });
   }
-  const { from, to } = checkRange(store.db, opts.from, opts.through);
-  const root = bytesToHex(merkleRootFromLeafHashes(rangeLeaves(store.db, from, to)));
+  const { from, to } = checkRange(store.query, opts.from, opts.through);
+  const root = bytesToHex(merkleRootFromLeafHashes(rangeLeaves(store.query, from, to)));
   const anchor = signAnchor({ from_seq: from, to_seq: to, tree_size: to - from + 1, root }, key.pair.secretKey, opts.now());
   const target = await publish(anchor, opts.to);
   const ledger_seq = store.recordAnchor(anchor, target);
@@ -122,15 +121,15 @@ export interface EntryProofDocument {
 }
 
 /** An inclusion proof of entry `seq` in the latest recorded anchor that covers it (or the one given). */
-export function proveSeq(db: Db, seq: number, anchor?: SignedAnchor): EntryProofDocument {
-  const entry = ledgerEntryAt(db, seq);
+export function proveSeq(q: StoreQueries, seq: number, anchor?: SignedAnchor): EntryProofDocument {
+  const entry = q.ledgerEntryAt(seq);
   if (!entry) throw new NotFoundError(`no ledger entry ${seq}`);
-  const chosen = anchor ?? listAnchors(db).filter((a) => a.from_seq <= seq && seq <= a.to_seq).at(-1);
+  const chosen = anchor ?? q.listAnchors().filter((a) => a.from_seq <= seq && seq <= a.to_seq).at(-1);
   if (!chosen) throw new NotFoundError(`no anchor covers seq ${seq}: run agentprov ledger anchor --to DIR|URL first`);
   if (seq < chosen.from_seq || seq > chosen.to_seq) {
     throw new InputError([{ field: '--anchor', message: `the anchor covers ${chosen.from_seq}..${chosen.to_seq}, not ${seq}` }], { code: 'AP_BAD_ARGS' });
   }
-  const leaves = rangeLeaves(db, chosen.from_seq, chosen.to_seq);
+  const leaves = rangeLeaves(q, chosen.from_seq, chosen.to_seq);
   if (bytesToHex(merkleRootFromLeafHashes(leaves)) !== chosen.root) {
     throw new VerifyError(`the ledger entries ${chosen.from_seq}..${chosen.to_seq} no longer give the anchored root`, { firstBadSeq: chosen.from_seq });
   }

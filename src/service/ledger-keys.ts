@@ -8,14 +8,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { InputError, NotFoundError } from '../errors.js';
 import { fingerprint, parsePublicKey, PUBLIC_KEY_PREFIX } from '../ledger/index.js';
-import { dataDirPublicKeyPath } from '../store/index.js';
+import { dataDirPublicKeyPath, type PinnedKey } from '../store/index.js';
 
-export interface PinnedKey {
-  publicKey: Uint8Array;
-  fingerprint: string;
-  /** e.g. "--pub /tmp/k.pub", "--pub (hex)", "data dir public key /x/keys/ledger.ed25519.pub". */
-  source: string;
-}
+export type { PinnedKey } from '../store/index.js';
 
 /** `--pub` given as a file path, the text format, or bare hex. */
 export function readPublicKeyArg(arg: string): PinnedKey {

@@ -6,7 +6,7 @@
 import { deriveRunGraph } from '../graph/index.js';
 import type { ResponseAction } from '../model/index.js';
 import { encodeTarget, targetKindOf, targetString, type ContainmentState, type ResponseTarget, type ResponseVerb } from '../respond/index.js';
-import { ResponseStore, type EvidenceStore } from '../store/index.js';
+import type { EvidenceStore, ResponseStore } from '../store/index.js';
 
 /** Re-derives and stores one run's DAG from what the store holds now. */
 export function rebuildRunGraph(store: EvidenceStore, runId: string): { nodes: number; edges: number } {
@@ -50,5 +50,5 @@ export function trackContainment(
 
 /** A response store on the evidence store's own connection, its writes recorded in the store's ledger. */
 export function responseStoreOf(store: EvidenceStore): ResponseStore {
-  return new ResponseStore(store.db, (kind, hash) => store.appendLedger(kind, hash));
+  return store.responses();
 }

@@ -6,7 +6,7 @@ import { AgentprovError, NotFoundError } from '../errors.js';
 import { cgroup2DirOf, cgroupIdAt, findCgroupV1Mount, processStartWallNs, readMountInfo, resolveV1Dir } from '../host/index.js';
 import type { ToolCallScope } from '../model/index.js';
 import { CgroupLocator, type DockerPort, type ResponseTarget } from '../respond/index.js';
-import { listScopes, type EvidenceStore } from '../store/index.js';
+import type { EvidenceStore } from '../store/index.js';
 
 export type TargetSelector =
   | { by: 'run'; id: string }
@@ -75,7 +75,7 @@ export async function selectTargets(
   opts: { locator?: CgroupLocator; docker?: DockerPort | null } = {},
 ): Promise<SelectedTarget[]> {
   const locator = opts.locator ?? new CgroupLocator();
-  const scopes = latestScopes(listScopes(store.db));
+  const scopes = latestScopes(store.query.listScopes());
   switch (selector.by) {
     case 'run': {
       const mine = scopes.filter((s) => s.run_id === selector.id);

@@ -1,14 +1,5 @@
 /** @module service/timeline: one time-ordered view of a run: scopes, events, decisions, risks, responses, gaps. */
-import type { Db } from '../store/index.js';
-import {
-  correlationsOfRun,
-  decisionsOfRun,
-  eventsOfRun,
-  listScopes,
-  responsesOfRun,
-  risksOfRun,
-  telemetryGapsOfRun,
-} from '../store/index.js';
+import type { StoreQueries } from '../store/index.js';
 import { eventSubjectText, nsToIso, type EventEvidence, type RuntimeEvent } from '../model/index.js';
 import { evidenceLookup } from './event-evidence.js';
 import { foldTlsResponses } from './tls-exchanges.js';
@@ -34,9 +25,9 @@ export function describeEvent(e: RuntimeEvent): string {
 }
 
 /** Every item of a run, oldest first (ties broken by kind then id, so paging is stable). */
-export function runTimeline(db: Db, runId: string): TimelineItem[] {
+export function runTimeline(q: StoreQueries, runId: string): TimelineItem[] {
   const items: TimelineItem[] = [];
-  const scopes = listScopes(db, runId);
+  const scopes = q.listScopes(runId);
   for (const s of scopes) {
     const label = `${s.tool_call_id}${s.tool_name ? ` (${s.tool_name})` : ''}`;
     items.push(item(s.started_at_ns, 'tool_call_start', s.binding_id!, s.tool_call_id, `tool call ${label} started`));
@@ -44,8 +35,8 @@ export function runTimeline(db: Db, runId: string): TimelineItem[] {
       items.push(item(s.ended_at_ns, 'tool_call_end', s.binding_id!, s.tool_call_id, `tool call ${label} ended`));
     }
   }
-  const corr = new Map(correlationsOfRun(db, runId).map((c) => [c.event_id, c]));
-  const events = eventsOfRun(db, runId);
+  const corr = new Map(q.correlationsOfRun(runId).map((c) => [c.event_id, c]));
+  const events = q.eventsOfRun(runId);
   // Loss markers are listed once, as gaps, from the query the summaries count from.
   for (const { event: e, response, folded } of foldTlsResponses(events.filter((x) => x.type !== 'telemetry_loss'))) {
     const c = corr.get(e.event_id!);
@@ -55,25 +46,25 @@ export function runTimeline(db: Db, runId: string): TimelineItem[] {
     if (folded.length > 0) it.folded_event_ids = folded;
     items.push(it);
   }
-  for (const e of telemetryGapsOfRun(db, runId)) {
+  for (const e of q.telemetryGapsOfRun(runId)) {
     items.push(item(e.time_ns, 'telemetry_loss', e.event_id!, null, describeEvent(e)));
   }
-  const evidenceOf = evidenceLookup(db, runId, events);
+  const evidenceOf = evidenceLookup(q, runId, events);
   const about = (it: TimelineItem, eventId: string | null): TimelineItem => {
     it.evidence = evidenceOf(eventId);
     if (it.evidence) it.summary += ` [${it.evidence.subject_text}]`;
     return it;
   };
-  for (const d of decisionsOfRun(db, runId)) {
+  for (const d of q.decisionsOfRun(runId)) {
     const rules = d.matches.map((m) => m.rule_id).join(', ');
     items.push(about(item(d.time_ns, 'decision', d.decision_id, d.tool_call_id, `decision ${d.action} (rules: ${rules})`), d.event_id));
   }
-  for (const r of risksOfRun(db, runId)) {
+  for (const r of q.risksOfRun(runId)) {
     const it = about(item(r.time_ns, 'risk', r.risk_id, r.tool_call_id, `risk ${r.severity} ${r.score}: ${r.rule_id}: ${r.reason}`), r.event_id);
     it.severity = r.severity;
     items.push(it);
   }
-  for (const r of responsesOfRun(db, runId)) {
+  for (const r of q.responsesOfRun(runId)) {
     items.push(about(item(r.time_ns, 'response', r.response_id, r.tool_call_id, `response ${r.action} ${r.result}: ${r.detail}`), r.event_id));
   }
   const order = ['tool_call_start', 'event', 'telemetry_loss', 'decision', 'risk', 'response', 'tool_call_end'];

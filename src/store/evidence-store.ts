@@ -28,6 +28,9 @@ import { RunGraphWriter } from './run-graph-writer.js';
 import { batchRowHash, bodyHash, policyHash } from './row-objects.js';
 import { writeAnchor, writeRedaction, type Redaction, type RedactTarget } from './ledger-records.js';
 import { sha256Hex } from '../graph/index.js';
+import { ResponseStore } from './response-store.js';
+import { StoreQueries } from './store-queries.js';
+import { writeRecordEnd, type RecordEnd } from './record-queries.js';
 
 type Stmt = Database.Statement;
 
@@ -43,9 +46,12 @@ export interface EvidenceStoreOptions {
 }
 
 export class EvidenceStore implements EvidenceSink {
+  /** For src/store/ and tests only: test/unit/store-boundary.test.ts keeps it out of the rest of src/. */
   readonly db: Db;
   readonly dataDir: string;
   readonly ledger: LedgerWriter;
+  /** The read side: named queries over this store's connection. */
+  readonly query: StoreQueries;
   #mode: StoreMode;
   #insertEvent: Stmt;
   #insertBatch: Stmt;
@@ -83,6 +89,22 @@ export class EvidenceStore implements EvidenceSink {
     ]);
     this.#verdicts = new VerdictWriter(db, L);
     this.#graphs = new RunGraphWriter(db, L);
+    this.query = new StoreQueries(db);
+  }
+
+  /** Responses, containment, gate records and approvals on this connection, written through this store's ledger. */
+  responses(): ResponseStore {
+    return new ResponseStore(this.db, (kind, hash) => this.appendLedger(kind, hash));
+  }
+
+  /** Runs `fn` (reads through `query`) in one read transaction, so everything it reads is one snapshot. */
+  readSnapshot<T>(fn: () => T): T {
+    return this.db.transaction(fn)();
+  }
+
+  /** Stores a closed tool call's record (capture, orphans, file changes, snapshots) in one ledgered transaction. */
+  putRecordEnd(end: RecordEnd): void {
+    this.transaction(() => writeRecordEnd(this.db, end, (kind, hash) => this.ledger.append(kind, hash)));
   }
 
   get mode(): StoreMode {

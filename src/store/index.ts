@@ -1,5 +1,6 @@
 /** @module store: the SQLite evidence store (better-sqlite3, WAL, versioned migrations). */
 export { EvidenceStore, type EvidenceStoreOptions } from './evidence-store.js';
+export { StoreQueries } from './store-queries.js';
 export { openDatabase, resolveDataDir, DB_FILE, type Db } from './open-database.js';
 export * from './store-lock.js';
 export * from './queries.js';

@@ -111,3 +111,11 @@ export function resolveSigningKey(opts: SigningKeyOptions): ResolvedSigningKey {
   ensurePublicKeyFile(opts.dataDir, resolved.pair);
   return resolved;
 }
+
+/** A public key the reader pins (`--pub` or the data dir's own), checked against every signed head and anchor. */
+export interface PinnedKey {
+  publicKey: Uint8Array;
+  fingerprint: string;
+  /** e.g. "--pub /tmp/k.pub", "--pub (hex)", "data dir public key /x/keys/ledger.ed25519.pub". */
+  source: string;
+}

@@ -158,3 +158,11 @@ export function ledgerHead(db: Db): { seq: number; entry_hash: string } | null {
 export function ledgerCount(db: Db): number {
   return (db.prepare('SELECT COUNT(*) AS n FROM ledger').get() as { n: number }).n;
 }
+
+/** `seq, entry_hash` of the entries from..to in seq order, streamed (a Merkle range reads 32 bytes an entry). */
+export function iterateEntryHashes(db: Db, fromSeq: number, toSeq: number): IterableIterator<{ seq: number; entry_hash: string }> {
+  return db.prepare('SELECT seq, entry_hash FROM ledger WHERE seq BETWEEN ? AND ? ORDER BY seq').iterate(fromSeq, toSeq) as IterableIterator<{
+    seq: number;
+    entry_hash: string;
+  }>;
+}

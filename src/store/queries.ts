@@ -233,3 +233,19 @@ export function countRows(db: Db, table: 'events' | 'decisions' | 'risks' | 'res
   const cur = currentRowSql(table, 't');
   return (db.prepare(`SELECT COUNT(*) AS n FROM ${table} t WHERE ${cur}`).get() as { n: number }).n;
 }
+
+/** Seqs of the ledger entries that recorded the run's rows (every version), its DAG and its redactions. */
+export function ledgerSeqsOfRun(db: Db, runId: string): number[] {
+  const curCorr = currentRowSql('correlations', 'c');
+  const sql = `
+    SELECT ledger_seq AS s FROM scopes WHERE run_id = @run
+    UNION SELECT ledger_seq FROM correlations WHERE run_id = @run
+    UNION SELECT ledger_seq FROM decisions WHERE run_id = @run
+    UNION SELECT ledger_seq FROM risks WHERE run_id = @run
+    UNION SELECT ledger_seq FROM responses WHERE run_id = @run
+    UNION SELECT ledger_seq FROM run_graphs WHERE run_id = @run
+    UNION SELECT e.ledger_seq FROM events e JOIN correlations c ON c.event_id = e.event_id WHERE c.run_id = @run AND ${curCorr}
+    UNION SELECT z.ledger_seq FROM redactions z JOIN correlations c ON c.event_id = z.row_key WHERE c.run_id = @run AND ${curCorr}
+    ORDER BY s`;
+  return (db.prepare(sql).all({ run: runId }) as { s: number }[]).map((r) => r.s).filter((s) => s > 0);
+}

@@ -253,3 +253,24 @@ export function tierCountsOfBinding(db: Db, bindingId: string): { tier: string; 
     .prepare(`SELECT c.tier AS tier, COUNT(*) AS n FROM correlations c WHERE c.binding_id = ? AND ${CUR_CORR} GROUP BY c.tier`)
     .all(bindingId) as { tier: string; n: number }[];
 }
+
+type SnapshotBody = Parameters<typeof putSnapshot>[1]['snapshot'];
+
+/** What closing one recorded tool call stores (store/evidence-store `putRecordEnd`). */
+export interface RecordEnd {
+  capture: RecordCapture;
+  orphans: readonly OrphanRecord[];
+  changes: readonly FileChangeRecord[];
+  before: { taken_at_ns: bigint; snapshot: SnapshotBody } | null;
+  after: { taken_at_ns: bigint; snapshot: SnapshotBody } | null;
+}
+
+/** Writes a tool call's record (capture and orphans sealed through `append`); the caller holds the transaction. */
+export function writeRecordEnd(db: Db, end: RecordEnd, append: LedgerAppend): void {
+  const ids = { binding_id: end.capture.binding_id, run_id: end.capture.run_id };
+  putRecordCapture(db, end.capture, append);
+  putOrphans(db, end.orphans, append);
+  putFileChanges(db, end.changes);
+  if (end.before) putSnapshot(db, { ...ids, phase: 'before', ...end.before });
+  if (end.after) putSnapshot(db, { ...ids, phase: 'after', ...end.after });
+}

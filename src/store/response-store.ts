@@ -142,6 +142,11 @@ export class ResponseStore {
     );
   }
 
+  /** One BEGIN IMMEDIATE transaction on this connection (nested calls become savepoints of it). */
+  transaction<T>(fn: () => T): T {
+    return writeTransaction(this.db, fn);
+  }
+
   // --- agents -------------------------------------------------------------------------------------
 
   putAgent(a: AgentRecord): void {

@@ -11,7 +11,7 @@ import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UNPROVED } from '../../src/service/verify-data-dir.js';
+import { UNPROVED } from '../../src/store/verify-data-dir.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { attackerDb } from './ledger-fixture.js';
 

@@ -7,7 +7,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeSecretKey, generateKeyPair, verifyHeadSignature, parsePublicKey } from '../../src/ledger/index.js';
 import { findPinnedKey } from '../../src/service/ledger-keys.js';
-import { verifyStoreLedger } from '../../src/service/ledger-verify.js';
+import { verifyStoreLedger } from '../../src/store/ledger-verify.js';
 import {
   dataDirPublicKeyPath,
   dataDirSecretKeyPath,

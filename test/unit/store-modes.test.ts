@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { buildEdge, buildNode } from '../../src/graph/index.js';
 import { findPinnedKey } from '../../src/service/ledger-keys.js';
-import { verifyStoreLedger } from '../../src/service/ledger-verify.js';
+import { verifyStoreLedger } from '../../src/store/ledger-verify.js';
 import {
   correlationsOfRun,
   iterateLedger,

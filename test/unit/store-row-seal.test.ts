@@ -5,7 +5,7 @@
  * row are each named by table and key.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { checkSealedRows } from '../../src/service/sealed-row-check.js';
+import { checkSealedRows } from '../../src/store/sealed-row-check.js';
 import { responseStoreOf } from '../../src/service/respond-record.js';
 import { EvidenceStore, sealedRowHash, type ApprovalRecord, type ResponseStore } from '../../src/store/index.js';
 import { tempDir } from '../helpers/cli.js';

@@ -1,5 +1,5 @@
 /**
- * @module service/ledger-row-check: do the stored rows still say what the ledger recorded?
+ * @module store/ledger-row-check: do the stored rows still say what the ledger recorded?
  *
  * Each row names its entry (`ledger_seq`); the entry's object hash must equal the row's hash recomputed from
  * what is stored, and its kind must be a write to that table. Entries that must still have their row (every
@@ -16,7 +16,7 @@ import {
   storedRowHash,
   type Db,
   type LedgeredTable,
-} from '../store/index.js';
+} from './index.js';
 
 export type RowProblemKind = 'row_modified' | 'row_unledgered' | 'row_kind_mismatch' | 'row_missing' | 'derivation_incomplete';
 

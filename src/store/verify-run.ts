@@ -1,5 +1,5 @@
 /**
- * @module service/verify-run: `graph verify`: recomputes every content address of a run's DAG and checks
+ * @module store/verify-run: `graph verify`: recomputes every content address of a run's DAG and checks
  * that the rows the queries read (events, decisions, risks, responses, scopes) still say what the DAG says.
  */
 import { canonicalJson, verifyGraph } from '../graph/index.js';
@@ -8,7 +8,7 @@ import {
   edgesOfRun,
   nodesOfRun,
   type Db,
-} from '../store/index.js';
+} from './index.js';
 
 export interface VerifyProblem {
   hash: string;

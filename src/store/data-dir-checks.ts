@@ -1,5 +1,5 @@
 /**
- * @module service/data-dir-checks: the checks `agentprov verify` adds to the ledger's: columns that repeat
+ * @module store/data-dir-checks: the checks `agentprov verify` adds to the ledger's: columns that repeat
  * a row's body, every DAG object by its content address, snapshot and file-change rows by their ids, blobs
  * by their hash, meta against the ledger, and batches left open by a killed ingest.
  *
@@ -10,7 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, contentHash, edgeHash, nodeHash, sha256Hex } from '../graph/index.js';
 import type { DagEdge, DagNode } from '../model/index.js';
-import { fileChangeId, runGraphRoot, type Db, type FileChangeRecord } from '../store/index.js';
+import { fileChangeId, runGraphRoot, type Db, type FileChangeRecord } from './index.js';
 
 export interface DataDirProblem {
   table: string;

@@ -1,11 +1,11 @@
 /**
- * @module service/sealed-row-check: do the sealed rows (store/row-seal) still say what the ledger recorded?
+ * @module store/sealed-row-check: do the sealed rows (store/row-seal) still say what the ledger recorded?
  *
  * Each row names the entry that sealed it; the entry must be a `put:<table>` and its hash must equal the
  * row's hash recomputed from what is stored. Append-only tables (approval steps) are also checked the other
  * way: an entry whose row is gone names a deleted row. Run only after the chain verified.
  */
-import { SEALED_ROW_TABLES, sealedRowHash, sealedRowKey, type Db, type SealedRowTable } from '../store/index.js';
+import { SEALED_ROW_TABLES, sealedRowHash, sealedRowKey, type Db, type SealedRowTable } from './index.js';
 import type { CheckResult } from './data-dir-checks.js';
 
 /** Tables whose rows are never replaced or deleted once written: each of their entries must keep its row. */

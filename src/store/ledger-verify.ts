@@ -1,5 +1,5 @@
 /**
- * @module service/ledger-verify: `ledger verify` and the ledger half of `graph verify --run`: the chain in
+ * @module store/ledger-verify: `ledger verify` and the ledger half of `graph verify --run`: the chain in
  * one streaming pass against every signed head and anchor (pinned key only), then the rows against the
  * entries. The first bad seq is the smallest seq any check names.
  */
@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { anchorFromJson, verifyLedger, type LedgerHead, type SignedAnchor } from '../ledger/index.js';
-import { iterateLedger, listAnchors, listSignedHeads, type Db } from '../store/index.js';
-import type { PinnedKey } from './ledger-keys.js';
+import { iterateLedger, listAnchors, listSignedHeads, type Db } from './index.js';
+import type { PinnedKey } from './ledger-key.js';
 import { checkRows, type RowProblem } from './ledger-row-check.js';
 
 export interface LedgerVerification {

@@ -1,5 +1,5 @@
 /**
- * @module service/verify-data-dir: `agentprov verify`: the whole data dir in one command. The chain, every
+ * @module store/verify-data-dir: `agentprov verify`: the whole data dir in one command. The chain, every
  * signed head and anchor (pinned key only), every ledgered row, the columns that repeat a body, every DAG
  * object and every run's derivation, snapshot and file-change rows by their ids, blobs by their hash, meta,
  * and batches a killed ingest left open. `ledger verify` and `graph verify --run` are narrower views.
@@ -10,7 +10,7 @@
  */
 import { verifyAnchorSignature, verifyHeadSignature } from '../ledger/index.js';
 import { NODE_KINDS, type NodeKind } from '../model/index.js';
-import { listAnchors, listSignedHeads, type Db } from '../store/index.js';
+import { listAnchors, listSignedHeads, type Db } from './index.js';
 import {
   checkBatches,
   checkBlobs,
@@ -23,7 +23,7 @@ import {
   type CheckResult,
   type DataDirProblem,
 } from './data-dir-checks.js';
-import type { PinnedKey } from './ledger-keys.js';
+import type { PinnedKey } from './ledger-key.js';
 import { verifyStoreLedger } from './ledger-verify.js';
 import { checkRows } from './ledger-row-check.js';
 import { checkSealedRows } from './sealed-row-check.js';

@@ -1,11 +1,11 @@
 /**
- * @module service/ledger-run-verify: `graph verify --run` = the DAG and row checks of verify-run plus the
+ * @module store/ledger-run-verify: `graph verify --run` = the DAG and row checks of verify-run plus the
  * ledger: the whole chain (signed heads, anchors, pinned key) and every ledgered row of the run, so a row
  * or ledger edit is named by its first bad seq as well as by object.
  */
 import { GENESIS_PREV_HASH } from '../ledger/index.js';
-import { ledgerEntryAt, type Db } from '../store/index.js';
-import type { PinnedKey } from './ledger-keys.js';
+import { ledgerEntryAt, type Db } from './index.js';
+import type { PinnedKey } from './ledger-key.js';
 import { verifyStoreLedger, type LedgerVerification } from './ledger-verify.js';
 import { verifyRun, type RunVerification, type VerifyProblem } from './verify-run.js';
 
