@@ -58,18 +58,38 @@ function checkTableRows(db: Db, table: LedgeredTable, runId: string | undefined,
   const kindRe = new RegExp(`^(put|revise|replace|tombstone):${table}$`);
   for (const row of rows) {
     out.rows_checked++;
-    const seq = row.ledger_seq as number;
-    const key = rowKeyOf(table, row);
-    const at = `${table} ${key}`;
-    if (row._kind === null || row._kind === undefined) {
-      const why = seq === 0 ? 'it was written before the ledger existed' : `there is no ledger entry ${seq}`;
-      out.problems.push({ seq, table, key, problem: 'row_unledgered', message: `${at}: ${why}` });
-    } else if (!kindRe.test(row._kind as string)) {
-      out.problems.push({ seq, table, key, problem: 'row_kind_mismatch', message: `${at}: ledger entry ${seq} records a ${String(row._kind)}, not this row` });
-    } else if (storedRowHash(table, row) !== row._object_hash) {
-      out.problems.push({ seq, table, key, problem: 'row_modified', message: `${at} differs from what ledger entry ${seq} recorded` });
-    }
+    const problem = judgeRow(table, rowKeyOf(table, row), row, {
+      kindOk: (kind) => kindRe.test(kind),
+      rowHash: () => storedRowHash(table, row),
+      unnamed: 'it was written before the ledger existed',
+    });
+    if (problem) out.problems.push(problem);
   }
+}
+
+/**
+ * One row against the entry it names (`ledger_seq`, joined as `_kind` and `_object_hash`): no such entry,
+ * an entry of another kind, or a hash that no longer matches what is stored. Null when the row holds.
+ */
+export function judgeRow(
+  table: string,
+  key: string,
+  row: Record<string, unknown>,
+  how: { kindOk: (kind: string) => boolean; rowHash: () => string; unnamed: string },
+): RowProblem | null {
+  const seq = Number(row.ledger_seq);
+  const at = `${table} ${key}`;
+  if (row._kind === null || row._kind === undefined) {
+    const why = seq === 0 ? how.unnamed : `there is no ledger entry ${seq}`;
+    return { seq, table, key, problem: 'row_unledgered', message: `${at}: ${why}` };
+  }
+  if (!how.kindOk(row._kind as string)) {
+    return { seq, table, key, problem: 'row_kind_mismatch', message: `${at}: ledger entry ${seq} records a ${String(row._kind)}, not this row` };
+  }
+  if (how.rowHash() !== row._object_hash) {
+    return { seq, table, key, problem: 'row_modified', message: `${at} differs from what ledger entry ${seq} recorded` };
+  }
+  return null;
 }
 
 /** The first seq from which superseded rows are kept (the first `mode:revisioned|sealed` entry). */

@@ -46,21 +46,21 @@ export function sealedRowKey(table: SealedRowTable, row: Record<string, unknown>
 
 /**
  * Seals the row of `table` with key `key` as it is now stored. Call inside the write transaction that wrote
- * it, after the write. A missing row (an INSERT OR IGNORE that found one) is sealed as it stands.
+ * it, after the write. Returns the entry's seq, or null when no such row is stored.
  */
 export function sealRow(db: Db, append: LedgerAppend, table: SealedRowTable, key: readonly unknown[]): number | null {
-  const cols = SEALED_ROW_TABLES[table];
-  const where = cols.map((c) => `${c} = ?`).join(' AND ');
-  const row = db.prepare(`SELECT * FROM ${table} WHERE ${where}`).safeIntegers(true).get(...key) as Record<string, unknown> | undefined;
-  if (!row) return null;
-  const seq = append(`put:${table}`, sealedRowHash(table, row));
-  db.prepare(`UPDATE ${table} SET ledger_seq = ? WHERE ${where}`).run(seq, ...key);
-  return seq;
+  return sealWhere(db, append, table, SEALED_ROW_TABLES[table].map((c) => `${c} = ?`).join(' AND '), key);
 }
 
 /** Seals the row a statement just inserted, found by its rowid (for keys SQL computes, like a step's seq). */
 export function sealInsertedRow(db: Db, append: LedgerAppend, table: SealedRowTable, rowid: number | bigint): number | null {
-  const cols = SEALED_ROW_TABLES[table];
-  const row = db.prepare(`SELECT ${cols.join(', ')} FROM ${table} WHERE rowid = ?`).safeIntegers(true).get(rowid) as Record<string, unknown> | undefined;
-  return row ? sealRow(db, append, table, cols.map((c) => row[c])) : null;
+  return sealWhere(db, append, table, 'rowid = ?', [rowid]);
+}
+
+function sealWhere(db: Db, append: LedgerAppend, table: SealedRowTable, where: string, args: readonly unknown[]): number | null {
+  const row = db.prepare(`SELECT * FROM ${table} WHERE ${where}`).safeIntegers(true).get(...args) as Record<string, unknown> | undefined;
+  if (!row) return null;
+  const seq = append(`put:${table}`, sealedRowHash(table, row));
+  db.prepare(`UPDATE ${table} SET ledger_seq = ? WHERE ${where}`).run(seq, ...args);
+  return seq;
 }

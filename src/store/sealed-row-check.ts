@@ -7,6 +7,7 @@
  */
 import { SEALED_ROW_TABLES, sealedRowHash, sealedRowKey, type Db, type SealedRowTable } from './index.js';
 import type { CheckResult } from './data-dir-checks.js';
+import { judgeRow } from './ledger-row-check.js';
 
 /** Tables whose rows are never replaced or deleted once written: each of their entries must keep its row. */
 const APPEND_ONLY: readonly SealedRowTable[] = ['approval_steps'];
@@ -20,17 +21,12 @@ export function checkSealedRows(db: Db): CheckResult {
       .iterate() as IterableIterator<Record<string, unknown>>;
     for (const row of rows) {
       out.checked++;
-      const seq = Number(row.ledger_seq);
-      const key = sealedRowKey(table, row);
-      const at = `${table} ${key}`;
-      if (row._kind === null) {
-        const why = seq === 0 ? 'it names no ledger entry (written unsealed, or before migration 006)' : `there is no ledger entry ${seq}`;
-        out.problems.push({ table, key, problem: 'row_unledgered', message: `${at}: ${why}`, seq });
-      } else if (row._kind !== `put:${table}`) {
-        out.problems.push({ table, key, problem: 'row_kind_mismatch', message: `${at}: ledger entry ${seq} records a ${String(row._kind)}, not this row`, seq });
-      } else if (sealedRowHash(table, row) !== row._object_hash) {
-        out.problems.push({ table, key, problem: 'row_modified', message: `${at} differs from what ledger entry ${seq} recorded`, seq });
-      }
+      const problem = judgeRow(table, sealedRowKey(table, row), row, {
+        kindOk: (kind) => kind === `put:${table}`,
+        rowHash: () => sealedRowHash(table, row),
+        unnamed: 'it names no ledger entry (written unsealed, or before migration 006)',
+      });
+      if (problem) out.problems.push(problem);
     }
   }
   for (const table of APPEND_ONLY) {
