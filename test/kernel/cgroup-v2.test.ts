@@ -41,7 +41,8 @@ function output(child: ChildProcess): Promise<string> {
   let text = '';
   child.stdout?.on('data', (d: Buffer) => (text += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (text += d.toString()));
-  return exitOf(child).then(() => text);
+  // 'close', not 'exit': a process can exit before its pipes are drained, and its last words lost
+  return new Promise((done) => child.on('close', () => done(text)));
 }
 
 function start(leaf: CgroupLeaf, cmd: string, args: string[], opts: { uid?: number; gid?: number } = {}): ChildProcess {
