@@ -23,11 +23,13 @@ constexpr int kPollMs = 2;
 
 // This function is called from the JavaScript thread (or with env == nullptr
 // when the queue is emptied after an abort, only to free the batch).
-void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batch) {
+void CallJs(Napi::Env env, Napi::Function callback, std::atomic<size_t>* queued, Batch* batch) {
+  // After an abort the poller may be gone: the count is not touched then.
   if (env == nullptr || callback.IsEmpty()) {
     delete batch;
     return;
   }
+  if (batch != nullptr) queued->fetch_sub(batch->size());
   if (batch == nullptr) {
     callback.Call({env.Undefined()});
     return;
@@ -45,7 +47,8 @@ void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batc
 
 RingPoller::RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Containment* containment)
     : env_(env), ring_fd_(ring_fd), containment_(containment) {
-  tsfn_ = BatchTsfn::New(env, on_batch, "agentprov-ring", kMaxQueue, 1, nullptr);
+  // max_queue_size 0: unbounded in items; Deliver bounds it in bytes.
+  tsfn_ = BatchTsfn::New(env, on_batch, "agentprov-ring", 0, 1, &queued_bytes_);
 }
 
 RingPoller::~RingPoller() { Stop(); }
@@ -94,6 +97,12 @@ int RingPoller::OnSample(void* ctx, void* data, size_t len) {
 // This function is called from the poller thread. Returns false when the
 // queue is closing and the thread should end.
 bool RingPoller::Deliver(Batch* batch) {
+  if (batch != nullptr) {
+    while (queued_bytes_.load() + batch->size() > kMaxQueuedBytes && !stopping_.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    queued_bytes_.fetch_add(batch->size());
+  }
   napi_status status = tsfn_.BlockingCall(batch);
   if (status != napi_ok) {
     delete batch;
@@ -117,9 +126,10 @@ void RingPoller::Run() {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     if (!batch_.empty()) {
-      auto* out = new Batch();
-      out->reserve(kMaxBatchBytes + 8192);
-      out->swap(batch_);
+      // An exact-size copy: a queue of many small batches must not hold a
+      // full batch's reserve each. batch_ keeps its capacity for the next.
+      auto* out = new Batch(batch_.begin(), batch_.end());
+      batch_.clear();
       if (!Deliver(out)) return;
     }
     // A flush is answered only once the ring has been read to empty.

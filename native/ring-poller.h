@@ -19,14 +19,18 @@ class Containment;
 // [u32 length][length bytes]; nullptr is the flush marker.
 using Batch = std::vector<uint8_t>;
 
-void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t* context, Batch* batch);
-using BatchTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Batch, CallJs>;
+// The context is the poller's count of bytes queued for JavaScript.
+void CallJs(Napi::Env env, Napi::Function callback, std::atomic<size_t>* queued, Batch* batch);
+using BatchTsfn = Napi::TypedThreadSafeFunction<std::atomic<size_t>, Batch, CallJs>;
 
 class RingPoller {
  public:
-  // Bounded: when JavaScript falls this many batches behind, the poller
-  // blocks, the kernel ring fills and the BPF side counts drops.
-  static constexpr size_t kMaxQueue = 32;
+  // Bounded by bytes, not batches: the poller keeps draining the kernel ring
+  // into this queue while JavaScript is busy (a store commit, a graph), so a
+  // burst of 10^5 events waits here instead of being dropped in the kernel.
+  // Past this many queued bytes the poller waits, the kernel ring fills and
+  // the BPF side counts what it drops: loss is never silent.
+  static constexpr size_t kMaxQueuedBytes = 512ull * 1024 * 1024;
   static constexpr size_t kMaxBatchBytes = 512 * 1024;
 
   // This function is called from the JavaScript thread. `containment` (may
@@ -62,6 +66,7 @@ class RingPoller {
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flush_requested_{false};
   std::atomic<uint64_t> poll_errors_{0};
+  std::atomic<size_t> queued_bytes_{0};
   bool started_ = false;
   bool stopped_ = false;
   Batch batch_;

@@ -22,6 +22,9 @@ node dist/scripts/bench-policy.js || status=1
 section "ledger: appends with signing, verify of 1M entries"
 node dist/scripts/bench-ledger.js || status=1
 
+section "record: agentprov record -- <openat storm>, bare vs recorded"
+bash scripts/bench-record.sh || status=1
+
 for extra in scripts/bench-sensor.sh; do
   [ -f "$extra" ] || continue
   section "sensor: syscall storms bare / agentprov-sensor / bpftrace / no-op BPF"

@@ -111,7 +111,7 @@ export class Correlator {
     const asserted = s.asserted || best.tier === 'declared';
     const tierConf = best.tier === 'declared' ? ASSERTED_CAP : CORRELATION_TIERS[best.tier];
     const parts = [
-      `${whatOf(best, event)} matches tool call ${s.tool_call_id} (run ${s.run_id}, binding ${best.entry.id}) at ${event.time_ns} within ${windowText(s)}`,
+      `${whatOf(best, event)} matches tool call ${s.tool_call_id} (run ${s.run_id}, binding ${best.entry.id}) at ${event.time_ns}, in its window from ${s.started_at_ns}`,
     ];
     if (s.asserted) parts.push(`the binding is asserted, which caps confidence at ${ASSERTED_CAP}`);
     if (s.confidence < Math.min(tierConf, asserted ? ASSERTED_CAP : 1)) {
@@ -218,6 +218,10 @@ function compareCandidates(a: Candidate, b: Candidate): number {
   return a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0;
 }
 
+/**
+ * For misses only. A match's reason names the window's start, never its end: a scope that ends must not
+ * rewrite the reason (and so the stored correlation) of every event it already covers.
+ */
 function windowText(s: ToolCallScope): string {
   return `[${s.started_at_ns}, ${s.ended_at_ns ?? 'open'}]`;
 }

@@ -1,6 +1,6 @@
 /** @module engine/evidence-engine: the pipeline correlate -> policy -> decisions -> graph objects, over ports. */
 import { Correlator } from '../correlate/index.js';
-import { contentHash, deriveRunGraph } from '../graph/index.js';
+import { canonicalJson, contentHash, deriveRunGraph } from '../graph/index.js';
 import type { Correlation, RuntimeEvent, ToolCallScope } from '../model/index.js';
 import {
   combineMatches,
@@ -60,6 +60,8 @@ export class EvidenceEngine {
   readonly #opts: EngineOptions;
   readonly #scopes = new Map<string, ToolCallScope>();
   readonly #dirtyRuns = new Set<string>();
+  /** Bindings bound through this engine (see bind). */
+  readonly #boundHere = new Set<string>();
   readonly #sequences: SequenceTracker;
   #treeHasHistory = false;
 
@@ -125,12 +127,16 @@ export class EvidenceEngine {
    */
   bind(scopeInput: ToolCallScope): { scope: ToolCallScope; stats: BatchStats } {
     const scope = { ...scopeInput, binding_id: scopeInput.binding_id ?? scopeBindingId(scopeInput) };
+    // Only a scope this engine bound itself was judged under this policy: a stored one is re-derived whole.
+    const before = this.#boundHere.has(scope.binding_id) ? this.#scopes.get(scope.binding_id) : undefined;
     this.#opts.sink.transaction(() => this.#opts.sink.putScope(scope));
     this.#addScope(scope);
+    this.#boundHere.add(scope.binding_id);
     this.#opts.responder?.scopeBound?.(scope, this.#opts.policy, this.#evalScope(scope));
     // Pid evidence may rest on ancestors seen long before the window; cgroup and container evidence cannot.
     const history = scope.pids.length > 0 ? 'all' : 'window';
-    const stats = this.reconcile(scope.started_at_ns, scope.ended_at_ns ?? null, history);
+    const changed = before ? changedWindow(before, scope) : { from: scope.started_at_ns, to: scope.ended_at_ns ?? null };
+    const stats = changed === 'none' ? emptyStats() : this.reconcile(changed.from, changed.to, history);
     this.#dirtyRuns.add(scope.run_id);
     return { scope, stats };
   }
@@ -238,6 +244,21 @@ export class EvidenceEngine {
       autonomy: agent?.autonomy ?? null,
     };
   }
+}
+
+/**
+ * What a re-bind of a scope this engine bound changes: one that only ended (or moved its end) changes the
+ * attribution of events after the earlier end alone, so ending a tool call of 10^6 events re-judges none
+ * of them. Any other change re-correlates the whole window.
+ */
+function changedWindow(before: ToolCallScope, after: ToolCallScope): { from: bigint; to: bigint | null } | 'none' {
+  const whole = { from: after.started_at_ns, to: after.ended_at_ns ?? null };
+  if (canonicalJson({ ...before, ended_at_ns: null }) !== canonicalJson({ ...after, ended_at_ns: null })) return whole;
+  const a = before.ended_at_ns ?? null;
+  const b = after.ended_at_ns ?? null;
+  if (a === b) return 'none';
+  const earlier = a === null ? b! : b === null ? a : a < b ? a : b;
+  return { from: earlier + 1n, to: null };
 }
 
 function countVerdicts(verdicts: EventVerdict[], stats: BatchStats): void {

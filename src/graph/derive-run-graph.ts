@@ -114,12 +114,21 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
   };
   for (const key of [...included].sort()) procNode(key);
 
-  // runtime events, and the files and endpoints they touched
+  // runtime events, and the files and endpoints they touched; a process's unjudged read-only opens (the
+  // bulk of any build or install: libraries, sources, node_modules) are one summary node, not one each
+  const judged = new Set((input.decisions ?? []).map((d) => d.event_id));
+  const reads = new Map<string, FileReads>();
   const eventNodes = new Map<string, DagNode>();
   for (const e of events) {
     const corr = corrOf.get(e.event_id ?? '') ?? null;
     const pkey = procOfEvent.get(e);
     const proc = pkey !== undefined ? procNodes.get(pkey)! : null;
+    if (proc && pkey !== undefined && isPlainRead(e) && !judged.has(e.event_id ?? '')) {
+      const r = reads.get(pkey) ?? reads.set(pkey, { proc, count: 0, paths: new Set() }).get(pkey)!;
+      r.count++;
+      r.paths.add(e.path!);
+      continue;
+    }
     const tc = toolCallOf(corr ?? undefined, toolCalls);
     const parents = proc ? [proc.hash] : tc ? [tc.hash] : [];
     const n = add('runtime_event', `event:${e.event_id ?? ''}`, { event: e, correlation: corr }, parents);
@@ -129,6 +138,13 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
     for (const path of touchedFiles(e)) link('event_touched_file', n, leaf('file', `file:${path}`, { path }));
     const endpoint = endpointOf(e);
     if (endpoint !== null) link('event_connected', n, leaf('endpoint', `endpoint:${endpoint}`, { endpoint }));
+  }
+
+  for (const [pkey, r] of [...reads].sort(([a], [b]) => cmp(a, b))) {
+    const paths = [...r.paths].sort(cmp);
+    const body = { count: r.count, distinct: paths.length, paths: paths.slice(0, MAX_READ_PATHS), truncated: paths.length > MAX_READ_PATHS };
+    const n = add('file_reads', `file_reads:${pkey.replace('@', ':')}`, body, [r.proc.hash]);
+    link('process_read_files', r.proc, n);
   }
 
   // decision -> event, risk -> decision, response -> risk (or decision, or event)
@@ -161,6 +177,21 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
     for (const t of targets) link('response_to', n, t);
   }
   return { nodes: [...nodes.values()].sort(byKindThenKey), edges: [...edges.values()].sort(byNameThenEnds) };
+}
+
+interface FileReads {
+  proc: DagNode;
+  count: number;
+  paths: Set<string>;
+}
+
+/** Paths a file_reads summary lists (the count covers every open): a bound on one node's size. */
+export const MAX_READ_PATHS = 1000;
+
+/** An open that only reads, with its flags known (a source without flags cannot tell, so it keeps a node). */
+function isPlainRead(e: RuntimeEvent): boolean {
+  if (e.type !== 'file_open' || typeof e.path !== 'string' || e.path === '' || !e.open_flags || e.open_flags.length === 0) return false;
+  return e.open_flags.every((f) => f === 'read');
 }
 
 function toolCallOf(corr: Correlation | undefined, toolCalls: ReadonlyMap<string, DagNode>): DagNode | null {

@@ -74,8 +74,10 @@ class GraphIndex {
   private readonly children = new Map<string, DagNode[]>();
   private readonly edgeNames = new Map<string, EdgeName>();
   private readonly edgesTo = new Map<string, DagEdge[]>();
+  private readonly nodes: readonly DagNode[];
 
   constructor(graph: GraphData) {
+    this.nodes = graph.nodes;
     for (const n of graph.nodes) {
       this.byHash.set(n.hash, n);
       this.byKey.set(n.key, n);
@@ -93,7 +95,13 @@ class GraphIndex {
     switch (t.kind) {
       case 'file': {
         const file = this.byKey.get(`file:${t.value}`);
-        if (!file) return `no file ${t.value} in the graph`;
+        if (!file) {
+          // only read, and judged by no rule: it is in its readers' summaries
+          const readers = this.nodes
+            .filter((n) => n.kind === 'file_reads' && Array.isArray(n.body['paths']) && (n.body['paths'] as unknown[]).includes(t.value))
+            .sort(byKindThenKey);
+          return readers.length > 0 ? { starts: readers, tail: null } : `no file ${t.value} in the graph`;
+        }
         const events = (this.edgesTo.get(file.hash) ?? [])
           .filter((e) => e.name === 'event_touched_file')
           .map((e) => this.byHash.get(e.from))

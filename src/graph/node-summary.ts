@@ -38,6 +38,8 @@ export function summarizeNode(node: DagNode): string {
     }
     case 'runtime_event':
       return summarizeEvent(node);
+    case 'file_reads':
+      return `${str(b.count) ?? '?'} read-only opens of ${str(b.distinct) ?? '?'} files`;
     case 'file':
       return str(b.path) ?? '?';
     case 'endpoint':

@@ -40,6 +40,7 @@ const EDGE_ENDS: Record<EdgeName, [NodeKind[], NodeKind[]]> = {
   process_emitted: [['process'], ['runtime_event']],
   tool_call_emitted: [['tool_call'], ['runtime_event']],
   event_touched_file: [['runtime_event'], ['file']],
+  process_read_files: [['process'], ['file_reads']],
   event_connected: [['runtime_event'], ['endpoint']],
   decision_on: [['policy_decision'], ['runtime_event']],
   risk_from: [['risk_signal'], ['policy_decision']],

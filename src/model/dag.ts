@@ -8,6 +8,8 @@ export const NODE_KINDS = [
   'tool_call',
   'process',
   'runtime_event',
+  /** A process's read-only opens that no rule judged: one summary (path set and count), not a node per open. */
+  'file_reads',
   'file',
   'endpoint',
   'policy_decision',
@@ -25,6 +27,7 @@ export const EDGE_NAMES = [
   'process_emitted',
   'tool_call_emitted',
   'event_touched_file',
+  'process_read_files',
   'event_connected',
   'decision_on',
   'risk_from',

@@ -55,6 +55,7 @@ export async function endToolCall(
   tc.ended = true;
   const binding = tc.scope.binding_id;
   await session.capture.flush();
+  session.flushStore();
   const rootPid = tc.rootPids[0] ?? null;
   const found = tc.leaf
     ? orphansInLeaf(tc.leaf, tc.book, rootPid)
@@ -67,6 +68,7 @@ export async function endToolCall(
   if (!result.keepRunning && (live.length > 0 || tc.enforced === 'quarantine')) {
     fate = (await killOrphans(tc, live)) ? 'killed' : 'left_running';
     await session.capture.flush();
+    session.flushStore();
   }
   session.capture.unwatch(binding);
   for (const pid of [...tc.rootPids, ...tc.boundPids]) session.capture.unwatch(`${binding}:${pid}`);

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { contentHash } from '../graph/index.js';
-import { EvidenceEngine, finalizeEvent, type EventVerdict } from '../engine/index.js';
+import { EvidenceEngine, finalizeEvent, type EventVerdict, type JudgedBatch } from '../engine/index.js';
 import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import { nsToIso, redactArgv } from '../model/index.js';
 import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
@@ -46,6 +46,9 @@ export interface SpawnOptions {
   stdio?: StdioOptions;
 }
 
+/** Judged events held before a write is forced: bounds the queue's memory in a burst the loop never pauses in. */
+const MAX_QUEUED_EVENTS = 50_000;
+
 const systemNow = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 
 export class RecordSession {
@@ -69,6 +72,10 @@ export class RecordSession {
   readonly #seenRisks = new Set<string>();
   readonly #seenResponses = new Set<string>();
   #closed = false;
+  /** Judged, not yet stored (see ingest). */
+  readonly #judged: JudgedBatch[] = [];
+  #judgedCount = 0;
+  #flushSoon: NodeJS.Immediate | null = null;
   #lost = 0;
   #firstLoss: unknown = null;
   events = 0;
@@ -162,6 +169,7 @@ export class RecordSession {
         cgroupReason = `cannot create the tool call's cgroup: ${err instanceof Error ? err.message : String(err)}`;
       }
     }
+    this.flushStore(); // the bind re-correlates stored events: those already judged must be among them
     const { scope } = this.engine.bind({
       run_id: spec.run_id,
       session_id: spec.session_id ?? 'default',
@@ -231,6 +239,7 @@ export class RecordSession {
     // A /proc poller keys processes by the boot-relative start /proc gives; the sensor by wall clock, which
     // we cannot compute for a process already running, so there the binding window tells pid reuses apart.
     const start = this.capture.kind === 'proc_poll' ? (readProcStat(pid)?.start_ns ?? null) : null;
+    this.flushStore();
     const scope = { ...tc.scope, pids: [...tc.scope.pids, { pid, start_ns: start }] };
     tc.scope = this.engine.bind(scope).scope as ToolCallScope & { binding_id: string };
     this.capture.watch(`${tc.scope.binding_id}:${pid}`, { pid });
@@ -282,19 +291,48 @@ export class RecordSession {
     return { count: this.#lost, first: this.#firstLoss };
   }
 
-  /** Events from the capture: finalized, routed to their tool call's process book, then through the engine. */
+  /**
+   * Events from the capture: finalized, routed to their tool call's process book and judged at once (an
+   * enforcing decision reaches the responder before anything is written), then queued for the store. The
+   * queue is written in one transaction once the capture's pending batches are all in (setImmediate runs
+   * after them), so a burst costs one commit and one signed head instead of one per ring batch.
+   */
   ingest(inputs: RuntimeEventInput[], owner: string | null): void {
     try {
       if (owner !== null) this.#calls.carryCgroup(inputs);
       const events = inputs.map((e) => finalizeEvent(e, this.fingerprint));
       for (const e of events) this.#calls.route(e, owner)?.book.observe(e);
-      this.engine.processBatch(events, this.#batchId);
-      this.events += events.length;
+      this.#judged.push(this.engine.judgeBatch(events));
+      this.#judgedCount += events.length;
     } catch (err) {
-      if (this.#lost === 0) this.#firstLoss = err;
-      this.#lost += inputs.length;
-      this.#opts.onError?.(err);
+      this.#loss(err, inputs.length);
+      return;
     }
+    if (this.#judgedCount >= MAX_QUEUED_EVENTS) this.flushStore();
+    else this.#flushSoon ??= setImmediate(() => this.flushStore());
+  }
+
+  /** Writes every judged event still queued; whatever reads the store (binding, ending, queries) calls it first. */
+  flushStore(): void {
+    if (this.#flushSoon) clearImmediate(this.#flushSoon);
+    this.#flushSoon = null;
+    if (this.#judged.length === 0) return;
+    const queued = this.#judged.splice(0);
+    const count = this.#judgedCount;
+    this.#judgedCount = 0;
+    const merged: JudgedBatch = { events: queued.flatMap((j) => j.events), verdicts: queued.flatMap((j) => j.verdicts) };
+    try {
+      this.engine.storeJudged(merged, this.#batchId);
+      this.events += count;
+    } catch (err) {
+      this.#loss(err, count);
+    }
+  }
+
+  #loss(err: unknown, count: number): void {
+    if (this.#lost === 0) this.#firstLoss = err;
+    this.#lost += count;
+    this.#opts.onError?.(err);
   }
 
   /**
@@ -315,6 +353,7 @@ export class RecordSession {
     };
     for (const tc of this.#calls.all()) await step(() => this.endToolCall(tc, { outcome: 'ended', exit_code: null, signal: null }));
     await step(() => this.capture.stop());
+    await step(async () => this.flushStore());
     for (const [run, dir] of this.#runDirs) {
       if (this.#keptDirs.has(run)) continue;
       await removeLeaf(dir).catch((err: unknown) => this.#opts.onError?.(err));

@@ -41,6 +41,7 @@ export function verifyRun(db: Db, runId: string): RunVerification {
   const result = verifyGraph(nodes, edges);
   const problems: VerifyProblem[] = result.problems.map((p) => ({ ...p }));
   let checkedRows = 0;
+  const current = new Map<string, ReturnType<Db['prepare']>>();
   for (const node of nodes) {
     const src = ROW_SOURCES[node.kind];
     if (!src) continue;
@@ -48,7 +49,9 @@ export function verifyRun(db: Db, runId: string): RunVerification {
     const id = copy?.[src.idColumn];
     if (typeof id !== 'string') continue;
     // Versioned tables (migration 002) keep older versions: compare with the current one; a tombstone is gone.
-    const row = db.prepare(`SELECT * FROM ${src.table} WHERE ${src.idColumn} = ? ORDER BY ledger_seq DESC LIMIT 1`).get(id) as
+    let stmt = current.get(src.table);
+    if (!stmt) current.set(src.table, (stmt = db.prepare(`SELECT * FROM ${src.table} WHERE ${src.idColumn} = ? ORDER BY ledger_seq DESC LIMIT 1`)));
+    const row = stmt.get(id) as
       | { body: string; tombstone?: number }
       | undefined;
     checkedRows++;

@@ -1,0 +1,49 @@
+/**
+ * Issue 12 (0 events lost at default buffers): while JavaScript is busy (a store commit, a graph), the native
+ * poller keeps draining the kernel ring into its own byte-bounded queue, so a burst far larger than the
+ * ring is delivered whole once JavaScript is back, instead of being dropped in the kernel.
+ */
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { RuntimeEventInput } from '../../src/model/index.js';
+import { describeKernel } from './require-ebpf.js';
+import { startHarness, type Harness } from './sensor-harness.js';
+
+const OPENS = 60_000;
+const RING = 1 << 20; // 1 MiB: a few thousand records, an order of magnitude less than the burst
+
+describeKernel('sensor: a burst while JavaScript is busy', () => {
+  let h: Harness;
+  let stalled = false;
+  beforeAll(async () => {
+    h = await startHarness('backlog', {
+      ringBytes: RING,
+      tls: false,
+      onBatch: (events: RuntimeEventInput[]) => {
+        if (!stalled) {
+          // the first batch stalls the JavaScript thread for 2 s, as a long store write would
+          stalled = true;
+          const until = Date.now() + 2000;
+          while (Date.now() < until) {
+            /* busy */
+          }
+        }
+        h.sink.processBatch(events);
+      },
+    });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('delivers every event of a burst 10x the ring, and the kernel drops none', async () => {
+    const r = await h.run('/usr/bin/python3', ['-c', `import os\nfor i in range(${OPENS}): os.close(os.open('/dev/null', os.O_RDONLY))`]);
+    expect(r.code).toBe(0);
+    expect(stalled).toBe(true);
+    await h.sensor.flush();
+    const stats = h.sensor.stats();
+    expect(stats.totalDropped).toBe(0n);
+    const opens = h.sink.events.filter((e) => e.type === 'file_open' && e.pid === r.pid && e.path === '/dev/null').length;
+    expect(opens).toBe(OPENS);
+    expect(h.sink.events.some((e) => e.type === 'telemetry_loss')).toBe(false);
+  });
+});
