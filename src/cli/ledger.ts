@@ -7,7 +7,7 @@ import { Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import { anchorFromJson } from '../ledger/index.js';
 import { EvidenceStore, STORE_MODES, type StoreMode } from '../store/index.js';
-import { anchorLedger, proveSeq, verifyProofDocument } from '../service/ledger-anchor.js';
+import { anchorLedger, proveEvent, proveSeq, verifyProofDocument } from '../service/ledger-anchor.js';
 import { resolvePinnedKey } from '../service/ledger-keys.js';
 import { readAnchorDir, type LedgerVerification } from '../store/ledger-verify.js';
 import { verifyStoreLedgerOf } from '../store/store-verify.js';
@@ -152,19 +152,25 @@ export function registerLedger({ io, state, program }: CommandContext): void {
 
   ledger
     .command('prove')
-    .description('an RFC 9162 inclusion proof of entry SEQ in an anchor (self-contained JSON)')
-    .argument('<seq>', 'ledger seq')
-    .option('--anchor <file>', 'prove against this anchor file (default: the latest recorded anchor covering SEQ)')
+    .description('an RFC 9162 inclusion proof of entry SEQ (or of the entry that recorded an event) in an anchor (self-contained JSON)')
+    .argument('[seq]', 'ledger seq')
+    .option('--event <id>', 'prove the entry that recorded this event; the document carries the event\'s stored body')
+    .option('--anchor <file>', 'prove against this anchor file (default: the latest recorded anchor covering the entry)')
     .option('--out <file>', 'write the proof document to FILE')
     .option('--json', 'print the proof document')
-    .action(async function (this: Command, seqText: string, o: { anchor?: string; out?: string; json?: boolean }) {
-      const seq = seqArg(seqText, 'SEQ');
+    .action(async function (this: Command, seqText: string | undefined, o: { event?: string; anchor?: string; out?: string; json?: boolean }) {
+      if ((seqText === undefined) === (o.event === undefined)) {
+        throw new InputError([{ field: 'SEQ', message: 'give a ledger seq or --event ID (one of them)' }], { code: 'AP_BAD_ARGS' });
+      }
       const anchor = o.anchor ? anchorFromJson(readFileSync(o.anchor, 'utf8'), o.anchor) : undefined;
-      const doc = await withLedgerStore(this, io, { mustExist: true }, (store) => proveSeq(store.query, seq, anchor));
+      const doc = await withLedgerStore(this, io, { mustExist: true }, (store) =>
+        o.event !== undefined ? proveEvent(store.query, o.event, anchor) : proveSeq(store.query, seqArg(seqText!, 'SEQ'), anchor),
+      );
+      const seq = doc.proof.seq;
       if (o.out) writeFileSync(o.out, `${toJsonText(doc, 2)}\n`);
       if (o.json) return printJson(io, doc);
       io.stdout.write(
-        `entry ${seq} (${doc.entry.kind}, ${doc.entry.entry_hash.slice(0, 16)}) is leaf ${doc.proof.leaf_index} of anchor ` +
+        `${doc.event ? `event ${doc.event.event_id}: ` : ''}entry ${seq} (${doc.entry.kind}, ${doc.entry.entry_hash.slice(0, 16)}) is leaf ${doc.proof.leaf_index} of anchor ` +
           `${doc.anchor.from_seq}..${doc.anchor.to_seq} (root ${doc.anchor.root.slice(0, 16)}), ${doc.proof.path.length} path hashes` +
           `${o.out ? `; written to ${o.out}` : ''}\n`,
       );
@@ -178,7 +184,8 @@ export function registerLedger({ io, state, program }: CommandContext): void {
     .action(function (this: Command, file: string, o: { pub: string }) {
       const pinned = resolvePinnedKey(o.pub, '');
       const r = verifyProofDocument(readFileSync(file, 'utf8'), pinned, file);
-      io.stdout.write(`proof ok: entry ${r.seq} is in anchor ${r.anchor} signed by ${pinned.fingerprint} (from ${pinned.source})\n`);
+      const what = r.event ? `event ${r.event} (entry ${r.seq})` : `entry ${r.seq}`;
+      io.stdout.write(`proof ok: ${what} is in anchor ${r.anchor} signed by ${pinned.fingerprint} (from ${pinned.source})\n`);
     });
 
   ledger

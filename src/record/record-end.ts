@@ -16,6 +16,9 @@ import { killTree, orphansInBook, orphansInLeaf, type LiveOrphan } from './recor
 import type { ActiveToolCall } from './record-registry.js';
 import type { RecordSession } from './record-session.js';
 
+/** The events that can change a file (file attribution reads no other). */
+const FILE_EVENT_TYPES = ['file_open', 'file_rename', 'file_unlink'] as const;
+
 export interface EndResult {
   outcome: RecordOutcome;
   exit_code: number | null;
@@ -79,13 +82,16 @@ export async function endToolCall(
   const afterNs = session.now();
   if (tc.before && tc.spec.workdir) {
     after = await takeSnapshot(tc.spec.workdir, snapshotOptionsFor(tc.spec.workdir, session.store.dataDir, tc.spec.snapshot), session.blobs);
-    const owned = session.store.query.eventsOfBinding(binding);
-    const toolCallOf = new Map(owned.map((o) => [o.event.event_id!, o.tool_call_id]));
+    const toolCallOf = new Map<string, string | null>();
     changes = await fileChanges({
       before: tc.before,
       after,
       workdir: tc.spec.workdir,
-      events: owned.map((o) => o.event),
+      events: () => {
+        const owned = session.store.query.eventsOfBinding(binding, { types: FILE_EVENT_TYPES });
+        for (const o of owned) toolCallOf.set(o.event.event_id!, o.tool_call_id);
+        return owned.map((o) => o.event);
+      },
       toolCallOf: (id) => toolCallOf.get(id) ?? null,
       exeOf: (pid, start) => {
         const p = tc.book.byPid(pid);

@@ -28,7 +28,8 @@ export interface FileChangesInput {
   before: Snapshot;
   after: Snapshot;
   workdir: string;
-  events: readonly RuntimeEvent[];
+  /** The tool call's file events, read only when the workdir changed (most tool calls change nothing). */
+  events: () => readonly RuntimeEvent[];
   toolCallOf: (eventId: string) => string | null;
   exeOf: (pid: number, startNs: bigint | null) => string | null;
   blobs: BlobStore;
@@ -38,11 +39,12 @@ export interface FileChangesInput {
 
 export async function fileChanges(input: FileChangesInput): Promise<FileChangeRecord[]> {
   const diff = diffSnapshots(input.before, input.after);
+  if (diff.created.length + diff.modified.length + diff.deleted.length === 0) return [];
   const attributed = attributeChanges({
     diff,
     root: input.after.root,
     workdir: resolve(input.workdir),
-    events: input.events,
+    events: input.events(),
     toolCallOf: input.toolCallOf,
     exeOf: input.exeOf,
   });

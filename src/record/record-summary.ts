@@ -43,8 +43,7 @@ export interface RecordingSummary {
 
 export function summarizeRecording(q: StoreQueries, rec: ToolCallRecord, verify: RunVerification): RecordingSummary {
   const c = rec.capture;
-  const owned = q.eventsOfBinding(c.binding_id);
-  const procs = new Set(owned.map((o) => `${o.event.pid}@${o.event.process_start_ns ?? '?'}`));
+  const processes = q.processCountOfBinding(c.binding_id);
   const tiers = q.tierCountsOfBinding(c.binding_id);
   const risks = q.risksOfRun(c.run_id)
     .filter((r) => r.tool_call_id === c.tool_call_id)
@@ -66,8 +65,8 @@ export function summarizeRecording(q: StoreQueries, rec: ToolCallRecord, verify:
     agentprov_exit: c.agentprov_exit,
     started_at: nsToIso(c.started_at_ns),
     duration_ms: c.ended_at_ns === null ? 0 : Number((c.ended_at_ns - c.started_at_ns) / 1_000_000n),
-    processes: procs.size,
-    events: owned.length,
+    processes,
+    events: q.countEventsOfBinding(c.binding_id),
     by_tier: Object.fromEntries(tiers.map((t) => [t.tier, t.n])),
     files: {
       created: count('created'),

@@ -21,6 +21,7 @@ import {
   type LedgerEntry,
   type SignedAnchor,
 } from '../ledger/index.js';
+import { sha256Hex } from '../graph/index.js';
 import type { EvidenceStore, StoreQueries } from '../store/index.js';
 import { verifyStoreLedgerOf } from '../store/store-verify.js';
 import type { PinnedKey } from './ledger-keys.js';
@@ -118,6 +119,26 @@ export interface EntryProofDocument {
   entry: LedgerEntry;
   proof: EntryInclusionProof;
   anchor: SignedAnchor;
+  /** With `prove --event`: the event whose stored body the entry's object hash commits to. */
+  event?: ProvenEvent;
+}
+
+export interface ProvenEvent {
+  event_id: string;
+  body_sha256: string;
+  /** The stored canonical body, so the proof shows what was proven; null for a redacted event. */
+  body: string | null;
+}
+
+/** An inclusion proof of the ledger entry that recorded event `eventId` (see proveSeq). */
+export function proveEvent(q: StoreQueries, eventId: string, anchor?: SignedAnchor): EntryProofDocument {
+  const rec = q.eventLedgerRecord(eventId);
+  if (!rec) throw new NotFoundError(`no event ${eventId}`);
+  const doc = proveSeq(q, rec.ledger_seq, anchor);
+  if (doc.entry.kind !== 'put:events' || doc.entry.object_hash !== rec.body_sha256) {
+    throw new VerifyError(`event ${eventId}: its stored body no longer hashes to ledger entry ${rec.ledger_seq}`, { firstBadSeq: rec.ledger_seq });
+  }
+  return { ...doc, event: { event_id: eventId, ...rec } };
 }
 
 /** An inclusion proof of entry `seq` in the latest recorded anchor that covers it (or the one given). */
@@ -148,8 +169,8 @@ export function proveSeq(q: StoreQueries, seq: number, anchor?: SignedAnchor): E
 }
 
 /** Checks a proof document offline: anchor signature (pinned key), entry hash, and the audit path. */
-export function verifyProofDocument(text: string, pinned: PinnedKey, source = 'proof'): { seq: number; anchor: string } {
-  let doc: { entry?: Record<string, unknown>; proof?: EntryInclusionProof; anchor?: unknown };
+export function verifyProofDocument(text: string, pinned: PinnedKey, source = 'proof'): { seq: number; anchor: string; event?: string } {
+  let doc: { entry?: Record<string, unknown>; proof?: EntryInclusionProof; anchor?: unknown; event?: ProvenEvent };
   try {
     doc = JSON.parse(text) as typeof doc;
   } catch (cause) {
@@ -167,6 +188,22 @@ export function verifyProofDocument(text: string, pinned: PinnedKey, source = 'p
   }
   if (!verifyEntryProof(doc.proof, anchor)) {
     throw new VerifyError(`${source}: the audit path does not lead to the anchored root`, { firstBadSeq: doc.proof.seq });
+  }
+  const ev = doc.event;
+  if (ev !== undefined) {
+    const bad = (message: string) => new VerifyError(`${source}: event ${String(ev.event_id)}: ${message}`, { firstBadSeq: doc.proof!.seq });
+    if (entry.kind !== 'put:events' || entry.object_hash !== ev.body_sha256) throw bad('the entry does not record this body hash');
+    if (ev.body !== null) {
+      if (typeof ev.body !== 'string' || sha256Hex(ev.body) !== ev.body_sha256) throw bad('the body does not hash to body_sha256');
+      let id: unknown;
+      try {
+        id = (JSON.parse(ev.body) as { event_id?: unknown }).event_id;
+      } catch {
+        throw bad('the body is not JSON');
+      }
+      if (id !== ev.event_id) throw bad(`the body is event ${String(id)}`);
+    }
+    return { seq: doc.proof.seq, anchor: `${anchor.from_seq}..${anchor.to_seq}`, event: ev.event_id };
   }
   return { seq: doc.proof.seq, anchor: `${anchor.from_seq}..${anchor.to_seq}` };
 }

@@ -13,6 +13,7 @@ import type {
 import type { Db } from './open-database.js';
 import { decodeDecision, decodeEvent, decodeResponse, decodeRisk, decodeScope } from './codec.js';
 import { currentRowSql } from './versioned-rows.js';
+import { bodyHash } from './row-objects.js';
 import { redactedEventIds, type Redaction } from './ledger-records.js';
 
 // Versioned tables hold every version in revisioned and sealed stores: reads take the current live one.
@@ -94,6 +95,14 @@ export function eventsOfRun(db: Db, runId: string, opts: { raw?: boolean } = {})
 export function getEvent(db: Db, eventId: string, opts: { raw?: boolean } = {}): RuntimeEvent | null {
   const row = db.prepare('SELECT body FROM events WHERE event_id = ?').get(eventId) as BodyRow | undefined;
   return row ? decodeShown(db, opts.raw ?? false)(row.body) : null;
+}
+
+/** What the ledger recorded of one event: its entry's seq and the stored body it hashed (null when redacted). */
+export function eventLedgerRecord(db: Db, eventId: string): { ledger_seq: number; body_sha256: string; body: string | null } | null {
+  const row = db.prepare('SELECT ledger_seq, body FROM events WHERE event_id = ?').get(eventId) as { ledger_seq: number; body: string } | undefined;
+  if (!row) return null;
+  const redacted = redactedEventIds(db).has(eventId);
+  return { ledger_seq: row.ledger_seq, body_sha256: bodyHash(row.body), body: redacted ? null : row.body };
 }
 
 interface CorrelationRow {

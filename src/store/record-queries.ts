@@ -233,14 +233,32 @@ export function orphansOfRun(db: Db, runId: string): OrphanRecord[] {
 }
 
 /** The events a binding owns (by its stored correlation), oldest first, with the tool call of each. */
-export function eventsOfBinding(db: Db, bindingId: string): { event: RuntimeEvent; tool_call_id: string | null }[] {
+export function eventsOfBinding(
+  db: Db,
+  bindingId: string,
+  opts: { types?: readonly string[] } = {},
+): { event: RuntimeEvent; tool_call_id: string | null }[] {
+  const types = opts.types ?? [];
+  const only = types.length > 0 ? `AND e.type IN (${types.map(() => '?').join(',')})` : '';
   const rows = db
     .prepare(
       `SELECT e.body AS body, c.tool_call_id AS tool_call_id FROM events e JOIN correlations c ON c.event_id = e.event_id
-       WHERE c.binding_id = ? AND ${CUR_CORR} ORDER BY e.time_ns, e.event_id`,
+       WHERE c.binding_id = ? AND ${CUR_CORR} ${only} ORDER BY e.time_ns, e.event_id`,
     )
-    .all(bindingId) as { body: string; tool_call_id: string | null }[];
+    .all(bindingId, ...types) as { body: string; tool_call_id: string | null }[];
   return rows.map((r) => ({ event: decodeEvent(r.body), tool_call_id: r.tool_call_id }));
+}
+
+/** How many processes (pid and start) a binding's events came from. */
+export function processCountOfBinding(db: Db, bindingId: string): number {
+  return (
+    db
+      .prepare(
+        `SELECT COUNT(*) AS n FROM (SELECT DISTINCT e.pid, e.process_start_ns FROM events e JOIN correlations c ON c.event_id = e.event_id
+         WHERE c.binding_id = ? AND ${CUR_CORR})`,
+      )
+      .get(bindingId) as { n: number }
+  ).n;
 }
 
 export function countEventsOfBinding(db: Db, bindingId: string): number {

@@ -77,8 +77,13 @@ export class StoreQueries {
     return rq.fileChangesOfRun(this.#db, runId, file);
   }
 
-  eventsOfBinding(bindingId: string): { event: RuntimeEvent; tool_call_id: string | null }[] {
-    return rq.eventsOfBinding(this.#db, bindingId);
+  /** A binding's events in time order; `types` keeps only those types. */
+  eventsOfBinding(bindingId: string, opts: { types?: readonly string[] } = {}): { event: RuntimeEvent; tool_call_id: string | null }[] {
+    return rq.eventsOfBinding(this.#db, bindingId, opts);
+  }
+
+  processCountOfBinding(bindingId: string): number {
+    return rq.processCountOfBinding(this.#db, bindingId);
   }
 
   countEventsOfBinding(bindingId: string): number {
@@ -87,6 +92,10 @@ export class StoreQueries {
 
   tierCountsOfBinding(bindingId: string): { tier: string; n: number }[] {
     return rq.tierCountsOfBinding(this.#db, bindingId);
+  }
+
+  eventLedgerRecord(eventId: string): { ledger_seq: number; body_sha256: string; body: string | null } | null {
+    return q.eventLedgerRecord(this.#db, eventId);
   }
 
   ledgerEntryAt(seq: number): LedgerEntry | null {

@@ -140,6 +140,38 @@ describe('ledger anchors and proofs', () => {
     expect(bad.stderr).toContain('does not lead to the anchored root');
   });
 
+  it('ledger prove --event gives one event\'s proof: its stored body, the entry that hashed it, the audit path', async () => {
+    expect((await runCli(['ledger', 'anchor', '--to', out.path], { dataDir: store.path })).code).toBe(0);
+    const items = (await runCli(['timeline', '--run', 'r1', '--json'], { dataDir: store.path })).json().items as { kind: string; id: string }[];
+    const ev = items.find((i) => i.kind === 'event')!;
+    const proofFile = join(out.path, 'event-proof.json');
+    const p = await runCli(['ledger', 'prove', '--event', ev.id, '--out', proofFile], { dataDir: store.path });
+    expect(p.code, p.stderr).toBe(0);
+    expect(p.stdout).toContain(`event ${ev.id}: entry`);
+    const doc = JSON.parse(readFileSync(proofFile, 'utf8'));
+    expect(doc.entry.kind).toBe('put:events');
+    expect(JSON.parse(doc.event.body).event_id).toBe(ev.id);
+    const ok = await runCli(['ledger', 'verify-proof', proofFile, '--pub', pubFile()], { dataDir: out.path });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`proof ok: event ${ev.id}`);
+    // a changed body, or a body hash the entry does not record, is caught offline
+    const body = JSON.parse(doc.event.body);
+    writeFileSync(proofFile, JSON.stringify({ ...doc, event: { ...doc.event, body: JSON.stringify({ ...body, pid: 1 }) } }));
+    const changed = await runCli(['ledger', 'verify-proof', proofFile, '--pub', pubFile()], { dataDir: out.path });
+    expect(changed.code).toBe(6);
+    expect(changed.stderr).toContain('the body does not hash to body_sha256');
+    writeFileSync(proofFile, JSON.stringify({ ...doc, event: { ...doc.event, body_sha256: '0'.repeat(64) } }));
+    const swapped = await runCli(['ledger', 'verify-proof', proofFile, '--pub', pubFile()], { dataDir: out.path });
+    expect(swapped.code).toBe(6);
+    expect(swapped.stderr).toContain('the entry does not record this body hash');
+    const none = await runCli(['ledger', 'prove', '--event', 'ev-nope'], { dataDir: store.path });
+    expect(none.code).toBe(5);
+    expect(none.stderr).toContain('no event ev-nope');
+    const both = await runCli(['ledger', 'prove', '3', '--event', ev.id], { dataDir: store.path });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('one of them');
+  });
+
   it('prove without an anchor says how to make one', async () => {
     const p = await runCli(['ledger', 'prove', '3'], { dataDir: store.path });
     expect(p.code).toBe(5);

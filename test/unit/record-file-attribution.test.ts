@@ -80,7 +80,7 @@ describe('attributeChanges and fileChanges', () => {
       before,
       after,
       workdir: work,
-      events,
+      events: () => events,
       toolCallOf: (id) => tool.get(id) ?? null,
       exeOf: () => null,
       blobs,
