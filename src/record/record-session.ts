@@ -12,6 +12,7 @@ import { nsToIso, redactArgv } from '../model/index.js';
 import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
 import { dataDirFingerprint, EvidenceStore } from '../store/index.js';
 import { loadPolicyFiles, type LoadedPolicy } from '../service/policy-files.js';
+import { gateEngineOptions } from '../service/gate-intent.js';
 import { startCapture, type CaptureMode, type LiveCapture } from './record-capture.js';
 import { createRunCgroup, createToolCallLeaf, probeRecordCgroups, type CgroupAvailability } from './record-cgroup.js';
 import { ObservedSink } from './observed-sink.js';
@@ -106,6 +107,8 @@ export class RecordSession {
       clock: this.now,
       ...(responder ? { responder } : { noResponderReason: 'recorded with --audit-only: decisions are recorded, not enforced' }),
       ...(opts.workspace ? { workspace: opts.workspace } : {}),
+      // declared intent and registered agents, as ingest and the sensor judge with
+      ...gateEngineOptions(store),
     });
   }
 
