@@ -5,6 +5,7 @@
 import {
   EDGE_NAMES,
   NODE_KINDS,
+  opensForWrite,
   type Correlation,
   type DagEdge,
   type DagNode,
@@ -191,7 +192,7 @@ export const MAX_READ_PATHS = 1000;
 /** An open that only reads, with its flags known (a source without flags cannot tell, so it keeps a node). */
 function isPlainRead(e: RuntimeEvent): boolean {
   if (e.type !== 'file_open' || typeof e.path !== 'string' || e.path === '' || !e.open_flags || e.open_flags.length === 0) return false;
-  return e.open_flags.every((f) => f === 'read');
+  return !opensForWrite(e.open_flags);
 }
 
 function toolCallOf(corr: Correlation | undefined, toolCalls: ReadonlyMap<string, DagNode>): DagNode | null {

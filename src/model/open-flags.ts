@@ -10,6 +10,14 @@ const O_APPEND = 0o2000;
 
 export type OpenFlagName = 'read' | 'write' | 'create' | 'truncate' | 'append';
 
+/** The flags of an open that can change the file; an open with none of them only reads. */
+export const WRITE_OPEN_FLAGS: readonly OpenFlagName[] = ['write', 'create', 'truncate', 'append'];
+
+/** Whether an open with these flag names can change the file (no flags: not known to). */
+export function opensForWrite(flags: readonly OpenFlagName[] | undefined): boolean {
+  return (flags ?? []).some((f) => WRITE_OPEN_FLAGS.includes(f));
+}
+
 export function openFlagNames(flags: number): OpenFlagName[] {
   const mode = flags & O_ACCMODE;
   const out: OpenFlagName[] = mode === O_RDWR ? ['read', 'write'] : mode === O_WRONLY ? ['write'] : ['read'];

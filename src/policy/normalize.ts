@@ -1,6 +1,6 @@
 /** @module policy/normalize: both file shapes -> one list of NormalizedRule (the form that is hashed and compiled). */
 import type { InputIssue } from '../errors.js';
-import { EVENT_SOURCES, EVENT_TYPES } from '../model/index.js';
+import { EVENT_SOURCES, EVENT_TYPES, WRITE_OPEN_FLAGS } from '../model/index.js';
 import type { EventSource, EventType, PolicyAction, Severity } from '../model/index.js';
 import type { ApRuleSpec, MatchSpec, PolicyFileSpec, SequenceSpec } from './schema.js';
 import { isIpAddress } from './ip.js';
@@ -73,13 +73,12 @@ const AP_SEVERITY: Record<ApRuleSpec['decision'], Severity> = {
 /** AgentProvenance's DefaultEngine().SecretPathPatterns, used for its `secret_path` event type. */
 const AP_SECRET_PATTERNS = ['.env', 'id_rsa', 'secret', 'credentials'];
 const METADATA_CIDRS = ['169.254.169.254/32', 'fd00:ec2::254/128'];
-const WRITE_FLAGS: NonNullable<MatchSpec['open_flags_any']> = ['write', 'create', 'truncate', 'append'];
 
 /** AgentProvenance event types (internal/ingest AllowedEventType and the sensor's) -> ours plus conditions. */
 const AP_EVENT_TYPES: Record<string, { type: EventType; extra?: MatchSpec; approx?: string }> = {
   execve: { type: 'process_exec' },
   file_read: { type: 'file_open', extra: { open_flags_any: ['read'] } },
-  file_write: { type: 'file_open', extra: { open_flags_any: WRITE_FLAGS } },
+  file_write: { type: 'file_open', extra: { open_flags_any: [...WRITE_OPEN_FLAGS] } },
   file_create: { type: 'file_open', extra: { open_flags_any: ['create'] } },
   file_modify: { type: 'file_open', extra: { open_flags_any: ['write', 'truncate', 'append'] } },
   secret_path: { type: 'file_open', extra: { path_contains: AP_SECRET_PATTERNS } },

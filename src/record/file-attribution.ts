@@ -7,11 +7,10 @@
  * and the writer says which of these matches it is.
  */
 import { posix } from 'node:path';
-import type { RuntimeEvent } from '../model/index.js';
+import { opensForWrite, type RuntimeEvent } from '../model/index.js';
 import type { FileWriter } from '../store/index.js';
 import type { SnapshotChange, SnapshotDiff } from './snapshot-diff.js';
 
-const WRITE_FLAGS = new Set(['write', 'create', 'truncate', 'append']);
 
 export interface AttributionInput {
   diff: SnapshotDiff;
@@ -36,7 +35,7 @@ export interface AttributedChange {
 /** The paths a mutating event names: an open for writing, both ends of a rename, an unlink. */
 export function mutatedPaths(e: RuntimeEvent): string[] {
   if ((e.result ?? 0) < 0) return []; // the syscall failed: nothing was changed
-  if (e.type === 'file_open') return (e.open_flags ?? []).some((f) => WRITE_FLAGS.has(f)) && e.path ? [e.path] : [];
+  if (e.type === 'file_open') return opensForWrite(e.open_flags) && e.path ? [e.path] : [];
   if (e.type === 'file_rename') return [e.path, e.new_path].filter((p): p is string => typeof p === 'string' && p !== '');
   if (e.type === 'file_unlink') return e.path ? [e.path] : [];
   return [];

@@ -321,14 +321,13 @@ export class RecordSession {
     this.#flushSoon = null;
     if (this.#judged.length === 0) return;
     const queued = this.#judged.splice(0);
-    const count = this.#judgedCount;
     this.#judgedCount = 0;
     const merged: JudgedBatch = { events: queued.flatMap((j) => j.events), verdicts: queued.flatMap((j) => j.verdicts) };
     try {
       this.engine.storeJudged(merged, this.#batchId);
-      this.events += count;
+      this.events += merged.events.length;
     } catch (err) {
-      this.#loss(err, count);
+      this.#loss(err, merged.events.length);
     }
   }
 

@@ -10,7 +10,7 @@
  */
 import { posix } from 'node:path';
 import type { AgentDirectory, IntentCheck } from '../engine/index.js';
-import type { RuleMatch, RuntimeEvent, ToolCallScope } from '../model/index.js';
+import { opensForWrite, type RuleMatch, type RuntimeEvent, type ToolCallScope } from '../model/index.js';
 import type { EvidenceStore, GateRecord } from '../store/index.js';
 import { StoreAgentDirectory } from './agents-registry.js';
 import { hostOfUrl, isIpLiteral, type GateRequest } from './gate-request.js';
@@ -20,7 +20,6 @@ export const UNDECLARED_RULE = 'undeclared-behaviour';
 export const NOT_CLEARED_RULE = 'gate-not-cleared';
 const TAGS = ['OWASP-AGENTIC:T2', 'ISO42001:A.6.2.6'];
 const NONE: RuleMatch[] = [];
-const WRITE_FLAGS = new Set(['write', 'create', 'truncate', 'append']);
 
 interface Declared {
   records: GateRecord[];
@@ -93,7 +92,7 @@ export function undeclaredPart(e: RuntimeEvent, d: Declared): string | null {
     case 'file_rename':
     case 'file_unlink': {
       if (d.paths.length === 0 || !e.path) return null;
-      const writes = e.type !== 'file_open' || (e.open_flags ?? []).some((f) => WRITE_FLAGS.has(f));
+      const writes = e.type !== 'file_open' || opensForWrite(e.open_flags);
       if (!writes) return null;
       const target = e.type === 'file_rename' && e.new_path ? e.new_path : e.path;
       return pathCovered(target, d.paths) ? null : `write to ${target}`;

@@ -21,8 +21,7 @@ import {
   type LedgerEntry,
   type SignedAnchor,
 } from '../ledger/index.js';
-import { sha256Hex } from '../graph/index.js';
-import type { EvidenceStore, StoreQueries } from '../store/index.js';
+import { bodyHash, type EvidenceStore, type StoreQueries } from '../store/index.js';
 import { verifyStoreLedgerOf } from '../store/store-verify.js';
 import type { PinnedKey } from './ledger-keys.js';
 
@@ -194,7 +193,7 @@ export function verifyProofDocument(text: string, pinned: PinnedKey, source = 'p
     const bad = (message: string) => new VerifyError(`${source}: event ${String(ev.event_id)}: ${message}`, { firstBadSeq: doc.proof!.seq });
     if (entry.kind !== 'put:events' || entry.object_hash !== ev.body_sha256) throw bad('the entry does not record this body hash');
     if (ev.body !== null) {
-      if (typeof ev.body !== 'string' || sha256Hex(ev.body) !== ev.body_sha256) throw bad('the body does not hash to body_sha256');
+      if (typeof ev.body !== 'string' || bodyHash(ev.body) !== ev.body_sha256) throw bad('the body does not hash to body_sha256');
       let id: unknown;
       try {
         id = (JSON.parse(ev.body) as { event_id?: unknown }).event_id;
