@@ -110,8 +110,10 @@ export class Correlator {
     const s = best.entry.scope;
     const asserted = s.asserted || best.tier === 'declared';
     const tierConf = best.tier === 'declared' ? ASSERTED_CAP : CORRELATION_TIERS[best.tier];
+    // No event-specific value (its time, its id) goes into the reason: every event one binding attributes
+    // the same way shares one reason, which the store keeps once (store/correlation-log).
     const parts = [
-      `${whatOf(best, event)} matches tool call ${s.tool_call_id} (run ${s.run_id}, binding ${best.entry.id}) at ${event.time_ns}, in its window from ${s.started_at_ns}`,
+      `${whatOf(best, event)} matches tool call ${s.tool_call_id} (run ${s.run_id}, binding ${best.entry.id}) in its window from ${s.started_at_ns}`,
     ];
     if (s.asserted) parts.push(`the binding is asserted, which caps confidence at ${ASSERTED_CAP}`);
     if (s.confidence < Math.min(tierConf, asserted ? ASSERTED_CAP : 1)) {

@@ -129,13 +129,15 @@ export class EvidenceEngine {
     const scope = { ...scopeInput, binding_id: scopeInput.binding_id ?? scopeBindingId(scopeInput) };
     // Only a scope this engine bound itself was judged under this policy: a stored one is re-derived whole.
     const before = this.#boundHere.has(scope.binding_id) ? this.#scopes.get(scope.binding_id) : undefined;
+    // A stored version bound by another process: its events may sit outside the new window (a narrowed end).
+    const stored = before ? undefined : this.#scopes.get(scope.binding_id);
     this.#opts.sink.transaction(() => this.#opts.sink.putScope(scope));
     this.#addScope(scope);
     this.#boundHere.add(scope.binding_id);
     this.#opts.responder?.scopeBound?.(scope, this.#opts.policy, this.#evalScope(scope));
     // Pid evidence may rest on ancestors seen long before the window; cgroup and container evidence cannot.
     const history = scope.pids.length > 0 ? 'all' : 'window';
-    const changed = before ? changedWindow(before, scope) : { from: scope.started_at_ns, to: scope.ended_at_ns ?? null };
+    const changed = before ? changedWindow(before, scope) : stored ? unionWindow(stored, scope) : { from: scope.started_at_ns, to: scope.ended_at_ns ?? null };
     const stats = changed === 'none' ? emptyStats() : this.reconcile(changed.from, changed.to, history);
     this.#dirtyRuns.add(scope.run_id);
     return { scope, stats };
@@ -251,8 +253,16 @@ export class EvidenceEngine {
  * attribution of events after the earlier end alone, so ending a tool call of 10^6 events re-judges none
  * of them. Any other change re-correlates the whole window.
  */
+/** Both windows of a scope that changed: events of the old one may no longer belong, of the new one may now. */
+function unionWindow(a: ToolCallScope, b: ToolCallScope): { from: bigint; to: bigint | null } {
+  const from = a.started_at_ns < b.started_at_ns ? a.started_at_ns : b.started_at_ns;
+  const ea = a.ended_at_ns ?? null;
+  const eb = b.ended_at_ns ?? null;
+  return { from, to: ea === null || eb === null ? null : ea > eb ? ea : eb };
+}
+
 function changedWindow(before: ToolCallScope, after: ToolCallScope): { from: bigint; to: bigint | null } | 'none' {
-  const whole = { from: after.started_at_ns, to: after.ended_at_ns ?? null };
+  const whole = unionWindow(before, after);
   if (canonicalJson({ ...before, ended_at_ns: null }) !== canonicalJson({ ...after, ended_at_ns: null })) return whole;
   const a = before.ended_at_ns ?? null;
   const b = after.ended_at_ns ?? null;

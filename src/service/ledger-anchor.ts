@@ -17,11 +17,12 @@ import {
   signAnchor,
   verifyAnchorSignature,
   verifyEntryProof,
+  verifyInclusionOfHash,
   type EntryInclusionProof,
   type LedgerEntry,
   type SignedAnchor,
 } from '../ledger/index.js';
-import { bodyHash, type EvidenceStore, type StoreQueries } from '../store/index.js';
+import { eventLeaf, type EvidenceStore, type StoreQueries } from '../store/index.js';
 import { verifyStoreLedgerOf } from '../store/store-verify.js';
 import type { PinnedKey } from './ledger-keys.js';
 
@@ -122,22 +123,36 @@ export interface EntryProofDocument {
   event?: ProvenEvent;
 }
 
+/**
+ * An event proven through its block: the event's leaf hash, its audit path to the block's Merkle root (the
+ * object hash of the block's ledger entry), and the stored body the leaf hashes.
+ */
 export interface ProvenEvent {
   event_id: string;
-  body_sha256: string;
-  /** The stored canonical body, so the proof shows what was proven; null for a redacted event. */
+  /** RFC 9162 leaf hash of the stored body: sha256(0x00 || body). */
+  leaf: string;
+  block: { block_id: number; tree_size: number; leaf_index: number; path: string[] };
+  /** The stored body, so the proof shows what was proven; null for a redacted event. */
   body: string | null;
 }
 
-/** An inclusion proof of the ledger entry that recorded event `eventId` (see proveSeq). */
+/** An inclusion proof of event `eventId`: through its block to the block's ledger entry, then to an anchor. */
 export function proveEvent(q: StoreQueries, eventId: string, anchor?: SignedAnchor): EntryProofDocument {
   const rec = q.eventLedgerRecord(eventId);
   if (!rec) throw new NotFoundError(`no event ${eventId}`);
   const doc = proveSeq(q, rec.ledger_seq, anchor);
-  if (doc.entry.kind !== 'put:events' || doc.entry.object_hash !== rec.body_sha256) {
-    throw new VerifyError(`event ${eventId}: its stored body no longer hashes to ledger entry ${rec.ledger_seq}`, { firstBadSeq: rec.ledger_seq });
+  const leaf = hexToBytes(rec.leaf) as Uint8Array;
+  const blockRoot = bytesToHex(merkleRootFromLeafHashes(rec.leaves));
+  if (doc.entry.kind !== 'put:event_blocks' || doc.entry.object_hash !== blockRoot || bytesToHex(rec.leaves[rec.index] ?? new Uint8Array()) !== bytesToHex(leaf)) {
+    throw new VerifyError(`event ${eventId}: its stored block no longer hashes to ledger entry ${rec.ledger_seq}`, { firstBadSeq: rec.ledger_seq });
   }
-  return { ...doc, event: { event_id: eventId, ...rec } };
+  const block = {
+    block_id: rec.block_id,
+    tree_size: rec.leaves.length,
+    leaf_index: rec.index,
+    path: inclusionProofFromLeafHashes(rec.index, rec.leaves).map(bytesToHex),
+  };
+  return { ...doc, event: { event_id: eventId, leaf: rec.leaf, block, body: rec.body } };
 }
 
 /** An inclusion proof of entry `seq` in the latest recorded anchor that covers it (or the one given). */
@@ -191,18 +206,30 @@ export function verifyProofDocument(text: string, pinned: PinnedKey, source = 'p
   const ev = doc.event;
   if (ev !== undefined) {
     const bad = (message: string) => new VerifyError(`${source}: event ${String(ev.event_id)}: ${message}`, { firstBadSeq: doc.proof!.seq });
-    if (entry.kind !== 'put:events' || entry.object_hash !== ev.body_sha256) throw bad('the entry does not record this body hash');
-    if (ev.body !== null) {
-      if (typeof ev.body !== 'string' || bodyHash(ev.body) !== ev.body_sha256) throw bad('the body does not hash to body_sha256');
-      let id: unknown;
-      try {
-        id = (JSON.parse(ev.body) as { event_id?: unknown }).event_id;
-      } catch {
-        throw bad('the body is not JSON');
-      }
-      if (id !== ev.event_id) throw bad(`the body is event ${String(id)}`);
-    }
+    checkProvenEvent(ev, entry, bad);
     return { seq: doc.proof.seq, anchor: `${anchor.from_seq}..${anchor.to_seq}`, event: ev.event_id };
   }
   return { seq: doc.proof.seq, anchor: `${anchor.from_seq}..${anchor.to_seq}` };
+}
+
+/** The event part of a proof: body -> leaf -> audit path -> the block root its (already proven) entry records. */
+function checkProvenEvent(ev: ProvenEvent, entry: { kind: string; object_hash: string }, bad: (m: string) => Error): void {
+  if (entry.kind !== 'put:event_blocks') throw bad(`the entry records a ${entry.kind}, not a block of events`);
+  const leaf = typeof ev.leaf === 'string' ? hexToBytes(ev.leaf) : undefined;
+  const root = hexToBytes(entry.object_hash);
+  const b = ev.block;
+  const path = Array.isArray(b?.path) ? b.path.map((h) => (typeof h === 'string' ? hexToBytes(h) : undefined)) : [undefined];
+  if (!leaf || !root || !b || path.some((p) => p === undefined)) throw bad('the proof has no well-formed leaf, block and path');
+  if (!verifyInclusionOfHash(leaf, b.leaf_index, b.tree_size, path as Uint8Array[], root)) {
+    throw bad('the audit path does not lead from the leaf to the block root the entry records');
+  }
+  if (ev.body === null) return;
+  if (typeof ev.body !== 'string' || eventLeaf(ev.body).toString('hex') !== ev.leaf) throw bad('the body does not hash to the leaf');
+  let id: unknown;
+  try {
+    id = (JSON.parse(ev.body) as { event_id?: unknown }).event_id;
+  } catch {
+    throw bad('the body is not JSON');
+  }
+  if (id !== ev.event_id) throw bad(`the body is event ${String(id)}`);
 }

@@ -11,6 +11,10 @@ import { join } from 'node:path';
 import { canonicalJson, contentHash, edgeHash, nodeHash, sha256Hex } from '../graph/index.js';
 import type { DagEdge, DagNode } from '../model/index.js';
 import { fileChangeId, runGraphRoot, type Db, type FileChangeRecord } from './index.js';
+import { eventBody } from './event-rows.js';
+import { eventLeaf } from './event-blocks.js';
+import { checkEventColumns } from './event-block-check.js';
+import { EVENT_LAYOUT_META, MIGRATE_KIND } from './event-layout-migration.js';
 
 export interface DataDirProblem {
   table: string;
@@ -75,6 +79,7 @@ export function checkBodyColumns(db: Db): CheckResult {
       }
     }
   }
+  out.checked += checkEventColumns(db, out.problems);
   return out;
 }
 
@@ -222,10 +227,15 @@ export function checkBlobs(dataDir: string, stored: Map<string, string>): CheckR
  */
 export function checkRedactionTargets(db: Db): CheckResult {
   const out = empty();
-  const target = db.prepare(`SELECT l.object_hash AS h FROM events e JOIN ledger l ON l.seq = e.ledger_seq WHERE e.event_id = ?`).pluck();
+  // A store migrated from the layout before 007 may have redacted an event by its old per-event entry.
+  const legacy = db.prepare(`SELECT l.object_hash AS h FROM events e JOIN ledger l ON l.seq = e.ledger_seq WHERE e.event_id = ?`).pluck();
+  const target = (id: string): string | undefined => {
+    const body = eventBody(db, id);
+    return body === undefined ? undefined : eventLeaf(body).toString('hex');
+  };
   for (const r of db.prepare('SELECT object_hash, tbl, row_key FROM redactions').all() as { object_hash: string; tbl: string; row_key: string }[]) {
     out.checked++;
-    if (r.tbl !== 'events' || target.get(r.row_key) !== r.object_hash) {
+    if (r.tbl !== 'events' || (target(r.row_key) !== r.object_hash && legacy.get(r.row_key) !== r.object_hash)) {
       out.problems.push({
         table: 'redactions',
         key: r.object_hash,
@@ -248,6 +258,12 @@ export function checkMeta(db: Db, pinnedFingerprint: string | null): CheckResult
       out.problems.push({ table: 'meta', key: r.key, problem: 'key_mismatch', message: `meta ledger_key is ${r.value}, the pinned key is ${pinnedFingerprint}` });
     } else if (r.key === 'mode' && `mode:${r.value}` !== (lastMode?.kind ?? 'mode:mutable')) {
       out.problems.push({ table: 'meta', key: r.key, problem: 'mode_mismatch', message: `meta mode is ${r.value}, the ledger last recorded ${lastMode?.kind ?? 'none (mutable)'}` });
+    } else if (r.key === EVENT_LAYOUT_META) {
+      const seq = Number(/^blocks@(\d+)$/.exec(r.value)?.[1] ?? 0);
+      const kind = db.prepare('SELECT kind FROM ledger WHERE seq = ?').pluck().get(seq);
+      if (kind !== MIGRATE_KIND) {
+        out.problems.push({ table: 'meta', key: r.key, problem: 'layout_mismatch', message: `meta ${r.key} is ${r.value}, but ledger entry ${seq} is not the migration it names` });
+      }
     } else if (r.key !== 'ledger_key' && r.key !== 'mode') {
       out.problems.push({ table: 'meta', key: r.key, problem: 'unknown_key', message: `meta ${r.key}: not a key agentprov writes` });
     }

@@ -1,9 +1,11 @@
 /**
- * @module store/evidence-store: the SQLite evidence store: batched writes, one transaction per batch, and a
- * ledger entry per write in that same transaction (one signed head per commit).
+ * @module store/evidence-store: the SQLite evidence store: batched writes, one transaction per batch, events
+ * in ledgered blocks (store/event-blocks), a ledger entry per other write in that same transaction, and one
+ * signed head per commit.
  */
 import type Database from 'better-sqlite3';
 import type {
+  Correlation,
   DagEdge,
   DagNode,
   IngestManifest,
@@ -17,11 +19,16 @@ import type { Ed25519KeyPair, SignedAnchor } from '../ledger/index.js';
 import type { EventVerdict, EvidenceSink, RunEvidence } from '../engine/index.js';
 import { openDatabase, type Db } from './open-database.js';
 import { writeTransaction } from './store-lock.js';
-import { decodeEvent, encodeBody, encodeEvent } from './codec.js';
+import { encodeBody, encodeEvent } from './codec.js';
+import { EventBlockWriter } from './event-blocks.js';
+import { CorrelationLog } from './correlation-log.js';
+import { StringIds } from './string-ids.js';
+import { eventsOfRows, findEventRow, ROW_COLS, selectRows } from './event-rows.js';
+import { migrateEventLayout } from './event-layout-migration.js';
 import * as q from './queries.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { resolveSigningKey } from './ledger-key.js';
-import { readMode, writeMode, type StoreMode } from './store-mode.js';
+import { ensureSealedTriggers, readMode, writeMode, type StoreMode } from './store-mode.js';
 import { VersionedRows } from './versioned-rows.js';
 import { VerdictWriter } from './verdict-writer.js';
 import { RunGraphWriter } from './run-graph-writer.js';
@@ -53,14 +60,15 @@ export class EvidenceStore implements EvidenceSink {
   /** The read side: named queries over this store's connection. */
   readonly query: StoreQueries;
   #mode: StoreMode;
-  #insertEvent: Stmt;
+  #strings: StringIds;
+  #blocks: EventBlockWriter;
+  #correlations: CorrelationLog;
+  #setKind: Stmt;
   #insertBatch: Stmt;
   #insertPolicy: Stmt;
   #scopes: VersionedRows;
   #verdicts: VerdictWriter;
   #graphs: RunGraphWriter;
-  /** Events inserted in the running transaction: they have no verdict rows yet, so nothing to look up. */
-  #fresh = new Set<string>();
 
   constructor(dataDir: string, opts: EvidenceStoreOptions = {}) {
     this.dataDir = dataDir;
@@ -71,10 +79,10 @@ export class EvidenceStore implements EvidenceSink {
       key: () => resolveSigningKey({ dataDir, ...(opts.env ? { env: opts.env } : {}), ...(opts.keyFile ? { keyFile: opts.keyFile } : {}) }),
       now: opts.now ?? (() => BigInt(Date.now()) * 1_000_000n),
     });
-    this.#insertEvent = db.prepare(
-      `INSERT OR IGNORE INTO events (event_id, time_ns, type, source, pid, ppid, process_start_ns, cgroup_id,
-         container_id, batch_id, body, ledger_seq) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)`,
-    );
+    this.#strings = new StringIds(db);
+    this.#blocks = new EventBlockWriter(db, this.ledger, this.#strings);
+    this.#correlations = new CorrelationLog(db, this.ledger);
+    this.#setKind = db.prepare('UPDATE event_rows SET kind = ? WHERE key = ?');
     this.#insertBatch = db.prepare(
       `INSERT OR IGNORE INTO ingest_batches (batch_id, source_file, format, input_sha256, lines, accepted,
          duplicates, rejected, rejected_lines, started_at, finished_at, ledger_seq, complete, started_seq)
@@ -90,6 +98,8 @@ export class EvidenceStore implements EvidenceSink {
     this.#verdicts = new VerdictWriter(db, L);
     this.#graphs = new RunGraphWriter(db, L);
     this.query = new StoreQueries(db);
+    if (this.#mode === 'sealed' && !opts.mustExist) writeTransaction(db, () => ensureSealedTriggers(db));
+    migrateEventLayout(this);
   }
 
   /** Responses, containment, gate records and approvals on this connection, written through this store's ledger. */
@@ -125,16 +135,27 @@ export class EvidenceStore implements EvidenceSink {
       this.ledger.begin();
       try {
         const result = fn();
+        // blocks and the correlation batch are written last: their entries are the session's last appends
+        this.#blocks.seal();
+        this.#correlations.seal();
         this.ledger.commit();
         return result;
       } finally {
         this.ledger.end();
-        this.#fresh.clear();
+        this.#blocks.reset();
+        this.#correlations.reset();
       }
     };
-    // Inside a transaction someone else opened on this connection: sign within it, it commits for us.
-    if (this.db.inTransaction) return session();
-    return writeTransaction(this.db, session);
+    try {
+      // Inside a transaction someone else opened on this connection: sign within it, it commits for us.
+      if (this.db.inTransaction) return session();
+      return writeTransaction(this.db, session);
+    } catch (err) {
+      // ids handed out inside a failed transaction were rolled back with it
+      this.#strings.clear();
+      this.#correlations.clear();
+      throw err;
+    }
   }
 
   /** Sets the storage mode (`agentprov init --mode`); ledgered. Returns false if it was already set. */
@@ -147,42 +168,50 @@ export class EvidenceStore implements EvidenceSink {
     });
   }
 
-  /** Inserts events that are not stored yet (ids are content addresses); returns the ones that were new. */
+  /**
+   * Queues events that are not stored yet (ids are content addresses) into this transaction's blocks;
+   * returns the ones that were new. Blocks and rows are written when the transaction ends.
+   */
   insertEvents(events: RuntimeEvent[], batchId: string | null): RuntimeEvent[] {
     return this.transaction(() => {
       const fresh: RuntimeEvent[] = [];
-      for (const e of events) {
-        const body = encodeEvent(e);
-        const seq = this.ledger.nextSeq;
-        const info = this.#insertEvent.run(
-          e.event_id,
-          e.time_ns,
-          e.type,
-          e.source,
-          e.pid ?? null,
-          e.ppid ?? null,
-          e.process_start_ns ?? null,
-          e.cgroup_id ?? null,
-          e.container_id ?? null,
-          batchId,
-          body,
-          seq,
-        );
-        if (info.changes > 0) {
-          this.ledger.append('put:events', bodyHash(body));
-          this.#fresh.add(e.event_id!);
-          fresh.push(e);
-        }
-      }
+      for (const e of events) if (this.#blocks.add(e, encodeEvent(e), batchId)) fresh.push(e);
       return fresh;
     });
   }
 
-  /** Writes the correlation, decision, risks and planned responses of each event (new versions where changed). */
+  /**
+   * Sets each event's correlation (a shared kind; one ledgered batch of pairs per transaction) and writes
+   * its decision, risks and planned responses (new versions where changed).
+   */
   putVerdicts(verdicts: EventVerdict[]): void {
     this.transaction(() => {
-      // only the first verdict of a new event can skip the lookups
-      for (const v of verdicts) this.#verdicts.put(v, this.#mode, this.#fresh.delete(v.event_id));
+      for (const v of verdicts) this.#verdicts.put(v, this.#mode, this.#setCorrelation(v.correlation));
+    });
+  }
+
+  /** Sets an event's current correlation; true when the event is new in this transaction and had no verdict yet. */
+  #setCorrelation(c: Correlation): boolean {
+    const kind = this.#correlations.kindId(c);
+    const queued = this.#blocks.setQueuedKind(c.event_id, kind);
+    let changedKey: bigint | undefined = queued?.changed ? queued.key : undefined;
+    if (!queued) {
+      const row = findEventRow(this.db, c.event_id);
+      if (row && row.kind !== kind) this.#setKind.run(kind, (changedKey = row.key));
+    }
+    if (changedKey !== undefined) this.#correlations.set(changedKey, kind);
+    return queued?.first ?? false;
+  }
+
+  /** For the layout migration (store/event-layout-migration): an old row's event, its stored body kept byte for byte. */
+  copyLegacyEvent(e: RuntimeEvent, body: string, batchId: string | null): boolean {
+    return this.transaction(() => this.#blocks.add(e, body, batchId));
+  }
+
+  /** For the layout migration: correlations without verdicts. */
+  setCorrelations(correlations: readonly Correlation[]): void {
+    this.transaction(() => {
+      for (const c of correlations) this.#setCorrelation(c);
     });
   }
 
@@ -305,21 +334,20 @@ export class EvidenceStore implements EvidenceSink {
     return q.listScopes(this.db);
   }
 
+  /** Rows are read whole first: the engine writes verdicts while it walks the window. */
   *loadEventsInWindow(fromNs: bigint, toNs: bigint | null): Generator<RuntimeEvent> {
-    const stmt =
-      toNs === null
-        ? this.db.prepare('SELECT body FROM events WHERE time_ns >= ? ORDER BY time_ns, event_id')
-        : this.db.prepare('SELECT body FROM events WHERE time_ns >= ? AND time_ns <= ? ORDER BY time_ns, event_id');
-    const rows = (toNs === null ? stmt.all(fromNs) : stmt.all(fromNs, toNs)) as { body: string }[];
-    for (const r of rows) yield decodeEvent(r.body);
+    const where = toNs === null ? 'e.time_ns >= ?' : 'e.time_ns >= ? AND e.time_ns <= ?';
+    const rows = selectRows(this.db, `SELECT ${ROW_COLS} FROM event_rows e WHERE ${where} ORDER BY e.time_ns, e.key`, ...(toNs === null ? [fromNs] : [fromNs, toNs]));
+    yield* eventsOfRows(this.db, rows);
   }
 
   /** The engine re-derives from the stored content itself, redacted or not (redaction hides, never rewrites). */
   loadRunEvidence(runId: string): RunEvidence {
+    const { events, correlations } = q.eventsAndCorrelationsOfRun(this.db, runId);
     return {
       scopes: q.listScopes(this.db, runId),
-      events: q.eventsOfRun(this.db, runId, { raw: true }),
-      correlations: q.correlationsOfRun(this.db, runId),
+      events,
+      correlations,
       decisions: q.decisionsOfRun(this.db, runId),
       risks: q.risksOfRun(this.db, runId),
       responses: q.responsesOfRun(this.db, runId),

@@ -15,4 +15,5 @@ export { LedgerWriter } from './ledger-writer.js';
 export { STORE_MODES, SEALED_TABLES, isStoreMode, readMode, type StoreMode } from './store-mode.js';
 export * from './row-objects.js';
 export * from './row-seal.js';
+export { eventLeaf, blockRoot, BLOCK_EVENTS } from './event-blocks.js';
 export { currentRowSql } from './versioned-rows.js';

@@ -7,6 +7,8 @@ import { sha256Hex } from '../graph/index.js';
 import { anchorToJson, type LedgerEntry, type SignedAnchor, type SignedHead } from '../ledger/index.js';
 import type { LedgerWriter } from './ledger-writer.js';
 import type { Db } from './open-database.js';
+import { BlockReader, eventLeaf } from './event-blocks.js';
+import { eventBody, idOfBody } from './event-rows.js';
 
 export interface Redaction {
   object_hash: string;
@@ -25,21 +27,12 @@ export type RedactTarget = { event_id: string } | { object_hash: string };
  */
 export function writeRedaction(db: Db, ledger: LedgerWriter, target: RedactTarget, reason: string): Redaction {
   ledger.flush();
-  const row =
-    'event_id' in target
-      ? (db
-          .prepare('SELECT e.event_id AS id, l.object_hash AS h FROM events e LEFT JOIN ledger l ON l.seq = e.ledger_seq WHERE e.event_id = ?')
-          .get(target.event_id) as { id: string; h: string | null } | undefined)
-      : (db
-          .prepare(
-            `SELECT e.event_id AS id, l.object_hash AS h FROM ledger l JOIN events e ON e.ledger_seq = l.seq
-             WHERE l.object_hash = ? AND l.kind = 'put:events'`,
-          )
-          .get(target.object_hash) as { id: string; h: string | null } | undefined);
-  if (!row || !row.h) {
+  const found = 'event_id' in target ? eventObject(db, target.event_id) : eventWithObject(db, target.object_hash);
+  if (!found) {
     const what = 'event_id' in target ? `event ${target.event_id}` : `event object ${target.object_hash}`;
     throw new NotFoundError(`no ledgered ${what} in this store (only event content can be redacted)`);
   }
+  const row = { id: found.event_id, h: found.object_hash };
   const prior = db.prepare('SELECT ledger_seq FROM redactions WHERE object_hash = ?').get(row.h) as { ledger_seq: number } | undefined;
   if (prior) {
     throw new InputError([{ field: 'object', message: `object ${row.h} is already redacted (ledger seq ${prior.ledger_seq})` }], {
@@ -56,6 +49,26 @@ export function writeRedaction(db: Db, ledger: LedgerWriter, target: RedactTarge
     r.ledger_seq,
   );
   return r;
+}
+
+/** An event's object hash: the leaf of its body in its block (what its block's ledger entry commits to). */
+function eventObject(db: Db, eventId: string): { event_id: string; object_hash: string } | undefined {
+  const body = eventBody(db, eventId);
+  return body === undefined ? undefined : { event_id: eventId, object_hash: eventLeaf(body).toString('hex') };
+}
+
+/** The event whose leaf is `objectHash`: a scan of every block's leaves (a rare, explicit command). */
+function eventWithObject(db: Db, objectHash: string): { event_id: string; object_hash: string } | undefined {
+  const want = Buffer.from(objectHash, 'hex');
+  if (want.byteLength !== 32) return undefined;
+  let at: { block_id: number; pos: number } | undefined;
+  for (const b of db.prepare('SELECT block_id, leaves FROM event_blocks').iterate() as IterableIterator<{ block_id: number; leaves: Buffer }>) {
+    for (let i = 0; i + 32 <= b.leaves.byteLength && !at; i += 32) if (b.leaves.subarray(i, i + 32).equals(want)) at = { block_id: b.block_id, pos: i / 32 };
+    if (at) break; // closes the iterator: the connection is free for the read below
+  }
+  const body = at ? new BlockReader(db, 1).body(at.block_id, at.pos) : undefined;
+  const id = body === undefined ? undefined : idOfBody(body);
+  return id === undefined ? undefined : { event_id: id, object_hash: objectHash };
 }
 
 export function listRedactions(db: Db): Redaction[] {

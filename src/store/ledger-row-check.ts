@@ -17,6 +17,7 @@ import {
   type Db,
   type LedgeredTable,
 } from './index.js';
+import { checkEventBlocks } from './event-block-check.js';
 
 export type RowProblemKind = 'row_modified' | 'row_unledgered' | 'row_kind_mismatch' | 'row_missing' | 'derivation_incomplete';
 
@@ -155,6 +156,7 @@ function checkDerivation(db: Db, runId: string, out: RowCheckResult): void {
 export function checkRows(db: Db, scope: { runId?: string } = {}): RowCheckResult {
   const out: RowCheckResult = { rows_checked: 0, problems: [] };
   for (const table of LEDGERED_TABLES) checkTableRows(db, table, scope.runId, out);
+  checkEventBlocks(db, scope, out);
   // A deleted row cannot be attributed to a run any more: the missing-row check is always store-wide.
   checkMissingRows(db, out);
   if (scope.runId === undefined) checkLedgerOwnRows(db, out);

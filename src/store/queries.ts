@@ -1,4 +1,5 @@
 /** @module store/queries: reads over the evidence store, returning model objects. */
+export { eventBody } from './event-rows.js';
 import type {
   Correlation,
   DagEdge,
@@ -15,10 +16,25 @@ import { decodeDecision, decodeEvent, decodeResponse, decodeRisk, decodeScope } 
 import { currentRowSql } from './versioned-rows.js';
 import { bodyHash } from './row-objects.js';
 import { redactedEventIds, type Redaction } from './ledger-records.js';
+import { BlockReader, eventLeaf } from './event-blocks.js';
+import { kindOfRow, unpackPairs } from './correlation-log.js';
+import { eventKey } from './event-keys.js';
+import {
+  bodiesOf,
+  correlationOf as withEvent,
+  eventBody,
+  eventsOfRows,
+  findEventRow,
+  idOfBody,
+  loadKinds,
+  ROW_COLS,
+  RUN_KINDS,
+  selectKeys,
+  selectRows,
+} from './event-rows.js';
 
 // Versioned tables hold every version in revisioned and sealed stores: reads take the current live one.
 const CUR_SCOPE = currentRowSql('scopes', 's');
-const CUR_CORR = currentRowSql('correlations', 'c');
 const CUR_DECISION = currentRowSql('decisions', 'd');
 const CUR_RISK = currentRowSql('risks', 'r');
 const CUR_RESPONSE = currentRowSql('responses', 'r');
@@ -63,7 +79,7 @@ export function listRuns(db: Db): { run_id: string; tool_calls: number; events: 
   return db
     .prepare(
       `SELECT s.run_id AS run_id, COUNT(DISTINCT s.tool_call_id) AS tool_calls,
-         (SELECT COUNT(*) FROM correlations c WHERE c.run_id = s.run_id AND ${CUR_CORR}) AS events
+         (SELECT COUNT(*) FROM event_rows e WHERE e.kind IN (${RUN_KINDS('s.run_id')})) AS events
        FROM scopes s WHERE ${CUR_SCOPE} GROUP BY s.run_id ORDER BY MIN(s.started_at_ns)`,
     )
     .all() as { run_id: string; tool_calls: number; events: number }[];
@@ -73,77 +89,80 @@ export function runExists(db: Db, runId: string): boolean {
   return db.prepare(`SELECT 1 FROM scopes s WHERE s.run_id = ? AND ${CUR_SCOPE} LIMIT 1`).get(runId) !== undefined;
 }
 
-/** Every stored event in time order, as a lazy iterator (a million events do not sit in memory as rows). */
+/** Every stored event in time order, bodies decoded lazily (the narrow rows are read first: the blocks are read as they go). */
 export function* iterateEvents(db: Db, opts: { raw?: boolean } = {}): Generator<RuntimeEvent> {
-  const decode = decodeShown(db, opts.raw ?? false);
-  const stmt = db.prepare('SELECT body FROM events ORDER BY time_ns, event_id');
-  for (const row of stmt.iterate() as IterableIterator<BodyRow>) yield decode(row.body);
+  const rows = selectRows(db, `SELECT ${ROW_COLS} FROM event_rows e ORDER BY e.time_ns, e.key`);
+  yield* eventsOfRows(db, rows, decodeShown(db, opts.raw ?? false));
 }
+
+const RUN_ROWS = `SELECT ${ROW_COLS} FROM event_rows e WHERE e.kind IN (${RUN_KINDS()}) ORDER BY e.time_ns, e.key`;
 
 /** A run's events; redacted ones as their stand-in unless `raw` (re-derivation, verification). */
 export function eventsOfRun(db: Db, runId: string, opts: { raw?: boolean } = {}): RuntimeEvent[] {
-  const rows = db
-    .prepare(
-      `SELECT e.body FROM events e JOIN correlations c ON c.event_id = e.event_id
-       WHERE c.run_id = ? AND ${CUR_CORR} ORDER BY e.time_ns, e.event_id`,
-    )
-    .all(runId) as BodyRow[];
-  const decode = decodeShown(db, opts.raw ?? false);
-  return rows.map((r) => decode(r.body));
+  return [...eventsOfRows(db, selectRows(db, RUN_ROWS, runId), decodeShown(db, opts.raw ?? false))];
+}
+
+/** A run's events and their correlations from one read of its blocks (the engine re-derives from both). */
+export function eventsAndCorrelationsOfRun(db: Db, runId: string): { events: RuntimeEvent[]; correlations: Correlation[] } {
+  const rows = selectRows(db, RUN_ROWS, runId);
+  const kinds = loadKinds(db, runId);
+  const events: RuntimeEvent[] = [];
+  const correlations: Correlation[] = [];
+  bodiesOf(db, rows).forEach((body, i) => {
+    if (body === undefined) return;
+    const e = decodeEvent(body);
+    events.push(e);
+    const kind = kinds.get((rows[i] as { kind: number }).kind);
+    if (kind) correlations.push(withEvent(e.event_id!, kind));
+  });
+  return { events, correlations };
 }
 
 export function getEvent(db: Db, eventId: string, opts: { raw?: boolean } = {}): RuntimeEvent | null {
-  const row = db.prepare('SELECT body FROM events WHERE event_id = ?').get(eventId) as BodyRow | undefined;
-  return row ? decodeShown(db, opts.raw ?? false)(row.body) : null;
+  const body = eventBody(db, eventId);
+  return body !== undefined ? decodeShown(db, opts.raw ?? false)(body) : null;
 }
 
-/** What the ledger recorded of one event: its entry's seq and the stored body it hashed (null when redacted). */
-export function eventLedgerRecord(db: Db, eventId: string): { ledger_seq: number; body_sha256: string; body: string | null } | null {
-  const row = db.prepare('SELECT ledger_seq, body FROM events WHERE event_id = ?').get(eventId) as { ledger_seq: number; body: string } | undefined;
+/** An event's place in the ledger: its block's entry, its leaf and the block's leaves (for an inclusion proof). */
+export interface EventLedgerRecord {
+  ledger_seq: number;
+  block_id: number;
+  index: number;
+  leaves: Uint8Array[];
+  leaf: string;
+  /** The stored body; null when the event is redacted. */
+  body: string | null;
+}
+
+export function eventLedgerRecord(db: Db, eventId: string): EventLedgerRecord | null {
+  const row = findEventRow(db, eventId);
   if (!row) return null;
+  const block = new BlockReader(db, 1).block(row.block_id);
+  const body = block?.bodies?.[row.pos];
+  if (!block || body === undefined) return null;
+  const leaves: Uint8Array[] = [];
+  for (let i = 0; i < block.count; i++) leaves.push(block.leaves.subarray(i * 32, i * 32 + 32));
   const redacted = redactedEventIds(db).has(eventId);
-  return { ledger_seq: row.ledger_seq, body_sha256: bodyHash(row.body), body: redacted ? null : row.body };
-}
-
-interface CorrelationRow {
-  event_id: string;
-  binding_id: string | null;
-  run_id: string | null;
-  tool_call_id: string | null;
-  tier: Correlation['tier'];
-  confidence: number;
-  keys_matched: string;
-  reason: string;
-}
-
-function toCorrelation(r: CorrelationRow): Correlation {
   return {
-    event_id: r.event_id,
-    binding_id: r.binding_id,
-    run_id: r.run_id,
-    tool_call_id: r.tool_call_id,
-    tier: r.tier,
-    confidence: r.confidence,
-    keys_matched: JSON.parse(r.keys_matched) as string[],
-    reason: r.reason,
+    ledger_seq: block.ledger_seq,
+    block_id: row.block_id,
+    index: row.pos,
+    leaves,
+    leaf: eventLeaf(body).toString('hex'),
+    body: redacted ? null : body,
   };
 }
 
 export function correlationsOfRun(db: Db, runId: string): Correlation[] {
-  const rows = db
-    .prepare(
-      `SELECT c.* FROM correlations c JOIN events e ON e.event_id = c.event_id
-       WHERE c.run_id = ? AND ${CUR_CORR} ORDER BY e.time_ns, e.event_id`,
-    )
-    .all(runId) as CorrelationRow[];
-  return rows.map(toCorrelation);
+  return eventsAndCorrelationsOfRun(db, runId).correlations;
 }
 
+/** The current correlation of one event (null: not stored, or not correlated yet). */
 export function correlationOf(db: Db, eventId: string): Correlation | null {
-  const row = db.prepare(`SELECT * FROM correlations c WHERE c.event_id = ? AND ${CUR_CORR}`).get(eventId) as
-    | CorrelationRow
-    | undefined;
-  return row ? toCorrelation(row) : null;
+  const row = findEventRow(db, eventId);
+  if (!row || row.kind === 0) return null;
+  const k = db.prepare('SELECT * FROM correlation_kinds WHERE id = ?').get(row.kind) as Record<string, unknown> | undefined;
+  return k ? withEvent(eventId, kindOfRow(k)) : null;
 }
 
 export function decisionsOfRun(db: Db, runId: string): PolicyDecision[] {
@@ -220,13 +239,12 @@ export function edgesOfRun(db: Db, runId: string): DagEdge[] {
 
 /** The stored JSON text of each event of a run, keyed by id: verify compares it with the DAG's copy. */
 export function eventBodiesOfRun(db: Db, runId: string): Map<string, string> {
-  const rows = db
-    .prepare(
-      `SELECT e.event_id AS id, e.body AS body FROM events e JOIN correlations c ON c.event_id = e.event_id
-       WHERE c.run_id = ? AND ${CUR_CORR}`,
-    )
-    .all(runId) as { id: string; body: string }[];
-  return new Map(rows.map((r) => [r.id, r.body]));
+  const out = new Map<string, string>();
+  for (const body of bodiesOf(db, selectRows(db, RUN_ROWS, runId))) {
+    const id = body === undefined ? undefined : idOfBody(body);
+    if (id !== undefined) out.set(id, body as string);
+  }
+  return out;
 }
 
 export function getManifest(db: Db, batchId: string): IngestManifest | null {
@@ -238,12 +256,17 @@ export function getManifest(db: Db, batchId: string): IngestManifest | null {
 
 /** Rows as the queries see them: for versioned tables, current live versions only. */
 export function countRows(db: Db, table: 'events' | 'decisions' | 'risks' | 'responses' | 'correlations'): number {
-  if (table === 'events') return (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+  if (table === 'events') return (db.prepare('SELECT COUNT(*) AS n FROM event_rows').get() as { n: number }).n;
+  if (table === 'correlations') return (db.prepare('SELECT COUNT(*) AS n FROM event_rows WHERE kind != 0').get() as { n: number }).n;
   const cur = currentRowSql(table, 't');
   return (db.prepare(`SELECT COUNT(*) AS n FROM ${table} t WHERE ${cur}`).get() as { n: number }).n;
 }
 
-/** Seqs of the ledger entries that recorded the run's rows (every version), its DAG and its redactions. */
+/**
+ * Seqs of the ledger entries that recorded the run's rows (every version), its DAG and its redactions: the
+ * blocks holding its events, its correlation kinds and the batches that set them. Stores migrated from the
+ * layout before 007 also name the per-event entries of their old rows.
+ */
 export function ledgerSeqsOfRun(db: Db, runId: string): number[] {
   const curCorr = currentRowSql('correlations', 'c');
   const sql = `
@@ -253,8 +276,17 @@ export function ledgerSeqsOfRun(db: Db, runId: string): number[] {
     UNION SELECT ledger_seq FROM risks WHERE run_id = @run
     UNION SELECT ledger_seq FROM responses WHERE run_id = @run
     UNION SELECT ledger_seq FROM run_graphs WHERE run_id = @run
+    UNION SELECT ledger_seq FROM correlation_kinds WHERE run_id = @run
+    UNION SELECT b.ledger_seq FROM event_blocks b WHERE b.block_id IN
+      (SELECT e.block_id FROM event_rows e WHERE e.kind IN (${RUN_KINDS('@run')}))
     UNION SELECT e.ledger_seq FROM events e JOIN correlations c ON c.event_id = e.event_id WHERE c.run_id = @run AND ${curCorr}
-    UNION SELECT z.ledger_seq FROM redactions z JOIN correlations c ON c.event_id = z.row_key WHERE c.run_id = @run AND ${curCorr}
     ORDER BY s`;
-  return (db.prepare(sql).all({ run: runId }) as { s: number }[]).map((r) => r.s).filter((s) => s > 0);
+  const seqs = new Set((db.prepare(sql).all({ run: runId }) as { s: number }[]).map((r) => r.s));
+  const kinds = new Set(loadKinds(db, runId).keys());
+  const keys = new Set(selectKeys(db, `SELECT e.key AS key FROM event_rows e WHERE e.kind IN (${RUN_KINDS()})`, runId));
+  for (const b of db.prepare('SELECT ledger_seq, pairs FROM correlation_batches').iterate() as IterableIterator<{ ledger_seq: number; pairs: Buffer }>) {
+    if ((unpackPairs(b.pairs) ?? []).some((p) => kinds.has(p.kind) || keys.has(p.key))) seqs.add(b.ledger_seq);
+  }
+  for (const z of redactedEventIds(db).values()) if (keys.has(eventKey(z.row_key))) seqs.add(z.ledger_seq);
+  return [...seqs].filter((s) => s > 0).sort((a, b) => a - b);
 }

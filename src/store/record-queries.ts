@@ -6,10 +6,8 @@ import { contentHash } from '../graph/index.js';
 import type { Db } from './open-database.js';
 import { decodeEvent, encodeBody } from './codec.js';
 import { sealRow, type LedgerAppend } from './row-seal.js';
-import { currentRowSql } from './versioned-rows.js';
-
-// Revisioned and sealed stores keep every version of a correlation: count only the current one.
-const CUR_CORR = currentRowSql('correlations', 'c');
+import { BINDING_KINDS, bodiesOf, ROW_COLS, selectRows } from './event-rows.js';
+import { StringIds } from './string-ids.js';
 import type { RuntimeEvent } from '../model/index.js';
 
 export type CaptureKind = 'ebpf' | 'proc_poll';
@@ -232,43 +230,50 @@ export function orphansOfRun(db: Db, runId: string): OrphanRecord[] {
   }));
 }
 
-/** The events a binding owns (by its stored correlation), oldest first, with the tool call of each. */
+/** The events a binding owns (by its current correlation), oldest first, with the tool call of each. */
 export function eventsOfBinding(
   db: Db,
   bindingId: string,
   opts: { types?: readonly string[] } = {},
 ): { event: RuntimeEvent; tool_call_id: string | null }[] {
   const types = opts.types ?? [];
-  const only = types.length > 0 ? `AND e.type IN (${types.map(() => '?').join(',')})` : '';
-  const rows = db
-    .prepare(
-      `SELECT e.body AS body, c.tool_call_id AS tool_call_id FROM events e JOIN correlations c ON c.event_id = e.event_id
-       WHERE c.binding_id = ? AND ${CUR_CORR} ${only} ORDER BY e.time_ns, e.event_id`,
-    )
-    .all(bindingId, ...types) as { body: string; tool_call_id: string | null }[];
-  return rows.map((r) => ({ event: decodeEvent(r.body), tool_call_id: r.tool_call_id }));
+  const strings = new StringIds(db);
+  const typeIds = types.flatMap((t) => strings.existingId(t) ?? []);
+  if (types.length > 0 && typeIds.length === 0) return [];
+  const only = types.length > 0 ? `AND e.type IN (${typeIds.join(',')})` : '';
+  const rows = selectRows(db, `SELECT ${ROW_COLS} FROM event_rows e WHERE e.kind IN (${BINDING_KINDS()}) ${only} ORDER BY e.time_ns, e.key`, bindingId);
+  const toolCall = new Map(
+    (db.prepare('SELECT id, tool_call_id FROM correlation_kinds WHERE binding_id = ?').all(bindingId) as { id: number; tool_call_id: string | null }[]).map(
+      (k) => [k.id, k.tool_call_id],
+    ),
+  );
+  const out: { event: RuntimeEvent; tool_call_id: string | null }[] = [];
+  bodiesOf(db, rows).forEach((body, i) => {
+    if (body !== undefined) out.push({ event: decodeEvent(body), tool_call_id: toolCall.get((rows[i] as { kind: number }).kind) ?? null });
+  });
+  return out;
 }
 
 /** How many processes (pid and start) a binding's events came from. */
 export function processCountOfBinding(db: Db, bindingId: string): number {
   return (
     db
-      .prepare(
-        `SELECT COUNT(*) AS n FROM (SELECT DISTINCT e.pid, e.process_start_ns FROM events e JOIN correlations c ON c.event_id = e.event_id
-         WHERE c.binding_id = ? AND ${CUR_CORR})`,
-      )
+      .prepare(`SELECT COUNT(*) AS n FROM (SELECT DISTINCT e.pid, e.process_start_ns FROM event_rows e WHERE e.kind IN (${BINDING_KINDS()}))`)
       .get(bindingId) as { n: number }
   ).n;
 }
 
 export function countEventsOfBinding(db: Db, bindingId: string): number {
-  return (db.prepare(`SELECT COUNT(*) AS n FROM correlations c WHERE c.binding_id = ? AND ${CUR_CORR}`).get(bindingId) as { n: number }).n;
+  return (db.prepare(`SELECT COUNT(*) AS n FROM event_rows e WHERE e.kind IN (${BINDING_KINDS()})`).get(bindingId) as { n: number }).n;
 }
 
 /** How many of a binding's events each correlation tier attributed. */
 export function tierCountsOfBinding(db: Db, bindingId: string): { tier: string; n: number }[] {
   return db
-    .prepare(`SELECT c.tier AS tier, COUNT(*) AS n FROM correlations c WHERE c.binding_id = ? AND ${CUR_CORR} GROUP BY c.tier`)
+    .prepare(
+      `SELECT k.tier AS tier, COUNT(*) AS n FROM event_rows e JOIN correlation_kinds k ON k.id = e.kind
+       WHERE k.binding_id = ? GROUP BY k.tier`,
+    )
     .all(bindingId) as { tier: string; n: number }[];
 }
 

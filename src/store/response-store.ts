@@ -7,10 +7,11 @@
 import type Database from 'better-sqlite3';
 import { contentHash } from '../graph/index.js';
 import type { RiskSignal, RuntimeEvent } from '../model/index.js';
-import { decodeEvent, decodeRisk } from './codec.js';
+import { decodeRisk } from './codec.js';
 import type { Db } from './open-database.js';
 import { sealInsertedRow, sealRow, type LedgerAppend, type SealedRowTable } from './row-seal.js';
 import { writeTransaction } from './store-lock.js';
+import { eventsOfRows, ROW_COLS, selectRows } from './event-rows.js';
 
 type Stmt = Database.Statement;
 
@@ -320,14 +321,13 @@ export class ResponseStore {
 
   /** The runtime events attributed to a tool call (any run), and the risks raised on them, in time order. */
   toolCallEvidence(toolCallId: string): { events: RuntimeEvent[]; risks: RiskSignal[] } {
-    const events = this.db
-      .prepare(
-        `SELECT e.body FROM events e JOIN correlations c ON c.event_id = e.event_id
-         WHERE c.tool_call_id = ? ORDER BY e.time_ns, e.event_id`,
-      )
-      .all(toolCallId) as { body: string }[];
+    const rows = selectRows(
+      this.db,
+      `SELECT ${ROW_COLS} FROM event_rows e WHERE e.kind IN (SELECT id FROM correlation_kinds WHERE tool_call_id = ?) ORDER BY e.time_ns, e.key`,
+      toolCallId,
+    );
     const risks = this.db.prepare('SELECT body FROM risks WHERE tool_call_id = ? ORDER BY time_ns, risk_id').all(toolCallId) as { body: string }[];
-    return { events: events.map((r) => decodeEvent(r.body)), risks: risks.map((r) => decodeRisk(r.body)) };
+    return { events: [...eventsOfRows(this.db, rows)], risks: risks.map((r) => decodeRisk(r.body)) };
   }
 
   // --- containments -------------------------------------------------------------------------------

@@ -8,8 +8,12 @@
  */
 import { canonicalJson, sha256Hex } from '../graph/index.js';
 import type { Correlation, IngestManifest } from '../model/index.js';
+import { kindHash, kindOfRow } from './correlation-log.js';
 
-/** Tables whose rows the ledger records one entry per row for. */
+/**
+ * Tables whose rows the ledger records one entry per row for (`events` and `correlations` only in stores
+ * written before migration 007; event blocks and correlation batches are checked by store/event-block-check).
+ */
 export const LEDGERED_TABLES = [
   'events',
   'scopes',
@@ -20,6 +24,7 @@ export const LEDGERED_TABLES = [
   'ingest_batches',
   'policies',
   'run_graphs',
+  'correlation_kinds',
 ] as const;
 export type LedgeredTable = (typeof LEDGERED_TABLES)[number];
 
@@ -98,16 +103,7 @@ export function runGraphRoot(runId: string, nodeHashes: readonly string[], edgeH
 export function storedRowHash(table: LedgeredTable, row: Record<string, unknown>): string {
   switch (table) {
     case 'correlations':
-      return correlationHash({
-        event_id: row.event_id as string,
-        binding_id: row.binding_id as string | null,
-        run_id: row.run_id as string | null,
-        tool_call_id: row.tool_call_id as string | null,
-        tier: row.tier as Correlation['tier'],
-        confidence: row.confidence as number,
-        keys_matched: JSON.parse(row.keys_matched as string) as string[],
-        reason: row.reason as string,
-      });
+      return correlationHash({ event_id: row.event_id as string, ...kindOfRow(row) });
     case 'policies':
       return policyHash({
         policy_hash: row.policy_hash as string,
@@ -117,6 +113,8 @@ export function storedRowHash(table: LedgeredTable, row: Record<string, unknown>
       });
     case 'ingest_batches':
       return batchRowHash(manifestOfRow(row), row.complete !== 0, row.started_seq as number);
+    case 'correlation_kinds':
+      return kindHash(kindOfRow(row));
     case 'run_graphs':
       return runGraphRoot(row.run_id as string, JSON.parse(row.nodes as string) as string[], JSON.parse(row.edges as string) as string[]);
     default:
@@ -152,6 +150,8 @@ export function rowKeyOf(table: LedgeredTable, row: Record<string, unknown>): st
       return row.policy_hash as string;
     case 'run_graphs':
       return row.run_id as string;
+    case 'correlation_kinds':
+      return String(row.id);
     default:
       return row[VERSIONED_KEYS[table]] as string;
   }

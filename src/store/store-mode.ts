@@ -28,6 +28,10 @@ interface ProtectedTable {
   key: string[];
   /** ignore: the store inserts with OR IGNORE to dedupe, so a conflict is skipped; abort: never expected. */
   onConflict: 'ignore' | 'abort';
+  /** Columns that may still change (an event row's current correlation kind: its history is the batches). */
+  mutable?: string[];
+  /** Every column, when `mutable` is set (the UPDATE trigger names the others). */
+  columns?: string[];
 }
 
 export const SEALED_TABLES: readonly ProtectedTable[] = [
@@ -42,6 +46,17 @@ export const SEALED_TABLES: readonly ProtectedTable[] = [
   { table: 'risks', key: ['risk_id', 'ledger_seq'], onConflict: 'abort' },
   { table: 'responses', key: ['response_id', 'ledger_seq'], onConflict: 'abort' },
   { table: 'run_graphs', key: ['run_id', 'ledger_seq'], onConflict: 'abort' },
+  { table: 'event_blocks', key: ['block_id'], onConflict: 'abort' },
+  { table: 'strings', key: ['id'], onConflict: 'abort' },
+  { table: 'correlation_kinds', key: ['id'], onConflict: 'abort' },
+  { table: 'correlation_batches', key: ['ledger_seq'], onConflict: 'abort' },
+  {
+    table: 'event_rows',
+    key: ['key'],
+    onConflict: 'abort',
+    mutable: ['kind'],
+    columns: ['key', 'id_tail', 'time_ns', 'type', 'source', 'pid', 'process_start_ns', 'cgroup', 'container', 'batch', 'block_id', 'pos', 'kind'],
+  },
 ];
 
 const RANK: Record<StoreMode, number> = { mutable: 0, revisioned: 1, sealed: 2 };
@@ -58,7 +73,8 @@ function sealedTriggerSql(): string {
   const out: string[] = [];
   for (const t of SEALED_TABLES) {
     const refuse = (op: string) => `SELECT RAISE(ABORT, 'agentprov: sealed store: ${op} on ${t.table} refused')`;
-    out.push(`CREATE TRIGGER IF NOT EXISTS sealed_${t.table}_no_update BEFORE UPDATE ON ${t.table} BEGIN ${refuse('UPDATE')}; END;`);
+    const of = t.mutable ? ` OF ${(t.columns ?? []).filter((c) => !t.mutable!.includes(c)).join(', ')}` : '';
+    out.push(`CREATE TRIGGER IF NOT EXISTS sealed_${t.table}_no_update BEFORE UPDATE${of} ON ${t.table} BEGIN ${refuse('UPDATE')}; END;`);
     out.push(`CREATE TRIGGER IF NOT EXISTS sealed_${t.table}_no_delete BEFORE DELETE ON ${t.table} BEGIN ${refuse('DELETE')}; END;`);
     const match = t.key.map((k) => `${k} = NEW.${k}`).join(' AND ');
     const action = t.onConflict === 'ignore' ? 'SELECT RAISE(IGNORE)' : refuse('REPLACE');
@@ -72,6 +88,12 @@ function sealedTriggerSql(): string {
   out.push(`CREATE TRIGGER IF NOT EXISTS sealed_mode_no_delete BEFORE DELETE ON meta WHEN OLD.key = 'mode' BEGIN ${refuseMode}; END;`);
   out.push(`CREATE TRIGGER IF NOT EXISTS sealed_mode_no_replace BEFORE INSERT ON meta WHEN NEW.key = 'mode' BEGIN ${refuseMode}; END;`);
   return out.join('\n');
+}
+
+/** A sealed store created before a migration added tables gets their triggers when it is next opened. */
+export function ensureSealedTriggers(db: Db): void {
+  const have = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'sealed_event_rows_no_update'`).get();
+  if (!have) db.exec(sealedTriggerSql());
 }
 
 /**

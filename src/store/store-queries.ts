@@ -94,7 +94,7 @@ export class StoreQueries {
     return rq.tierCountsOfBinding(this.#db, bindingId);
   }
 
-  eventLedgerRecord(eventId: string): { ledger_seq: number; body_sha256: string; body: string | null } | null {
+  eventLedgerRecord(eventId: string): q.EventLedgerRecord | null {
     return q.eventLedgerRecord(this.#db, eventId);
   }
 

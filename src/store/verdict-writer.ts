@@ -1,6 +1,6 @@
 /**
- * @module store/verdict-writer: writes what the engine derived from one event (correlation, decision,
- * risks, planned responses) as versioned rows, retiring the rows a re-evaluation no longer gives.
+ * @module store/verdict-writer: writes what the engine derived from one event (decision, risks, planned
+ * responses) as versioned rows, retiring the rows a re-evaluation no longer gives.
  */
 import type Database from 'better-sqlite3';
 import type { EventVerdict } from '../engine/index.js';
@@ -8,13 +8,12 @@ import type { PolicyDecision, ResponseAction, RiskSignal } from '../model/index.
 import { encodeBody } from './codec.js';
 import type { LedgerWriter } from './ledger-writer.js';
 import type { Db } from './open-database.js';
-import { bodyHash, correlationHash } from './row-objects.js';
+import { bodyHash } from './row-objects.js';
 import type { StoreMode } from './store-mode.js';
 import { currentRowSql, VersionedRows, type CurrentVersion } from './versioned-rows.js';
 
 export class VerdictWriter {
   readonly #ledger: LedgerWriter;
-  readonly #correlations: VersionedRows;
   readonly #decisions: VersionedRows;
   readonly #risks: VersionedRows;
   readonly #responses: VersionedRows;
@@ -22,9 +21,6 @@ export class VerdictWriter {
 
   constructor(db: Db, ledger: LedgerWriter) {
     this.#ledger = ledger;
-    this.#correlations = new VersionedRows(db, ledger, 'correlations', [
-      'event_id', 'binding_id', 'run_id', 'tool_call_id', 'tier', 'confidence', 'keys_matched', 'reason',
-    ]);
     this.#decisions = new VersionedRows(db, ledger, 'decisions', [
       'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'would_action', 'policy_hash', 'time_ns', 'body',
     ]);
@@ -48,17 +44,13 @@ export class VerdictWriter {
     ];
   }
 
-  /** `fresh`: the event was inserted in this transaction, so it has no verdict rows to look up or retire. */
+  /**
+   * The decision, risks and planned responses of `v` (its correlation goes to the correlation log).
+   * `fresh`: the event was inserted in this transaction, so it has no verdict rows to look up or retire.
+   */
   put(v: EventVerdict, mode: StoreMode, fresh: boolean): void {
-    const c = v.correlation;
-    this.#correlations.put(
-      [c.event_id, c.binding_id, c.run_id, c.tool_call_id, c.tier, c.confidence, JSON.stringify(c.keys_matched), c.reason],
-      correlationHash(c),
-      mode,
-      fresh,
-    );
     if (!fresh) this.#retireStale(v, mode);
-    if (v.decision) this.putDecision(v.decision, c.run_id, mode, fresh);
+    if (v.decision) this.putDecision(v.decision, v.correlation.run_id, mode, fresh);
     for (const r of v.risks) this.putRisk(r, mode, fresh);
     for (const r of v.responses) this.putResponse(r, mode, fresh);
   }

@@ -9,6 +9,8 @@ import {
   nodesOfRun,
   type Db,
 } from './index.js';
+import { BlockReader } from './event-blocks.js';
+import { eventBody } from './event-rows.js';
 
 export interface VerifyProblem {
   hash: string;
@@ -42,12 +44,22 @@ export function verifyRun(db: Db, runId: string): RunVerification {
   const problems: VerifyProblem[] = result.problems.map((p) => ({ ...p }));
   let checkedRows = 0;
   const current = new Map<string, ReturnType<Db['prepare']>>();
+  const reader = new BlockReader(db);
   for (const node of nodes) {
     const src = ROW_SOURCES[node.kind];
     if (!src) continue;
     const copy = node.body[src.field] as Record<string, unknown> | undefined;
     const id = copy?.[src.idColumn];
     if (typeof id !== 'string') continue;
+    if (node.kind === 'runtime_event') {
+      checkedRows++;
+      const body = eventBody(db, id, reader);
+      if (body === undefined) problems.push({ hash: node.hash, kind: node.kind, problem: 'row_missing', detail: `events ${id} is gone` });
+      else if (canonicalJson(JSON.parse(body)) !== canonicalJson(copy)) {
+        problems.push({ hash: node.hash, kind: node.kind, problem: 'row_changed', detail: `events ${id} differs from the DAG` });
+      }
+      continue;
+    }
     // Versioned tables (migration 002) keep older versions: compare with the current one; a tombstone is gone.
     let stmt = current.get(src.table);
     if (!stmt) current.set(src.table, (stmt = db.prepare(`SELECT * FROM ${src.table} WHERE ${src.idColumn} = ? ORDER BY ledger_seq DESC LIMIT 1`)));

@@ -5,6 +5,9 @@
  * `verify` names that batch. Re-running the same ingest completes that same batch: exact counts of events,
  * duplicates and rejected lines, one complete manifest row, `verify` and `ledger verify` pass. A third run
  * of the file stores nothing and records a batch of duplicates.
+ *
+ * Reads the event layout of migration 007: one `event_rows` row per event (batch and type as `strings` ids),
+ * bodies in `event_blocks`, one `put:event_blocks` ledger entry per block of up to 1,024 events.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -16,6 +19,10 @@ import { tempDir } from '../helpers/cli.js';
 
 const BIN = resolve('dist/src/bin/agentprov.js');
 const LINES = 200_000;
+/** Accepted events per write transaction of a file ingest (ingest-file.ts batchSize). */
+const TX_EVENTS = 50_000;
+/** Events per block: a transaction's new events are cut into blocks of this many, the last one shorter. */
+const BLOCK_EVENTS = 1024;
 const BASE_NS = 1_780_000_000_000_000_000n;
 
 interface Exited {
@@ -70,7 +77,12 @@ interface Input {
   /** Of those, Falco's drop alerts (stored as telemetry_loss). */
   drops: number;
   rejected: { line: number; code: string; field?: string }[];
+  /** New (not yet stored) events of each write transaction, in order: accepted events cut TX_EVENTS at a time. */
+  perTx: number[];
 }
+
+/** The blocks (= put:event_blocks entries) that storing the given transactions writes. */
+const blocksOf = (perTx: number[]): number => perTx.reduce((n, d) => n + Math.ceil(d / BLOCK_EVENTS), 0);
 
 /**
  * LINES lines of Falco alerts: the fixture's four shapes in turn (three rule alerts and the internal drop
@@ -114,7 +126,7 @@ function writeFalcoFile(path: string): Input {
   const fd = openSync(path, 'w');
   const texts = new Map<number, string>(); // lines that a later line repeats
   const wanted = new Set(repeat.values());
-  const input: Input = { sha256: '', lines: 0, empty: 0, accepted: 0, repeats: 0, distinct: 0, drops: 0, rejected: [] };
+  const input: Input = { sha256: '', lines: 0, empty: 0, accepted: 0, repeats: 0, distinct: 0, drops: 0, rejected: [], perTx: [] };
   let chunk: string[] = [];
   const flush = (): void => {
     const buf = Buffer.from(chunk.join(''));
@@ -138,6 +150,10 @@ function writeFalcoFile(path: string): Input {
     } else {
       const o = alert(line);
       text = JSON.stringify(o);
+      // this accepted event's transaction (0-based): the accepted events before it, TX_EVENTS at a time
+      const tx = Math.floor(input.accepted / TX_EVENTS);
+      while (input.perTx.length <= tx) input.perTx.push(0);
+      input.perTx[tx]!++;
       input.accepted++;
       input.distinct++;
       if (o.rule === 'Falco internal: syscall event drop') input.drops++;
@@ -161,7 +177,7 @@ function peek<T>(dbPath: string, fn: (db: Database.Database) => T): T | null {
     db = new Database(dbPath, { readonly: true, fileMustExist: true });
     return fn(db);
   } catch {
-    return null; // not yet a database with an events table (the CLI is still creating it)
+    return null; // not yet a database with the event_rows table (the CLI is still creating it)
   } finally {
     db?.close();
   }
@@ -203,6 +219,8 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
     }
   };
   const count = (sql: string, ...params: unknown[]): number => one<{ n: number }>(sql, ...params).n;
+  /** Stored events whose batch (a strings id) is not the given batch id, or that have none. */
+  const OUTSIDE_BATCH = 'SELECT COUNT(*) AS n FROM event_rows e LEFT JOIN strings b ON b.id = e.batch WHERE b.value IS NOT ?';
 
   beforeAll(() => {
     if (!existsSync(BIN)) throw new Error(`${BIN} is missing: build first (make build-ts, or npx tsc -p tsconfig.json)`);
@@ -227,7 +245,8 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
       const run = start(ingest);
       let seen = 0;
       while (run.exited === null) {
-        seen = peek(dbPath, (db) => (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n) ?? 0;
+        // event rows are written at the end of each transaction (blocks too): a count above 0 is a commit
+        seen = peek(dbPath, (db) => (db.prepare('SELECT COUNT(*) AS n FROM event_rows').get() as { n: number }).n) ?? 0;
         if (seen > 0) {
           run.child.kill('SIGKILL');
           break;
@@ -236,7 +255,7 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
       }
       const ended = await run.done;
       const rows = peek(dbPath, (db) => db.prepare('SELECT * FROM ingest_batches').all() as BatchRow[]) ?? [];
-      const events = count('SELECT COUNT(*) AS n FROM events');
+      const events = count('SELECT COUNT(*) AS n FROM event_rows');
       if (ended.signal !== 'SIGKILL' || rows.some((r) => r.complete === 1) || events >= input.distinct) {
         console.log(`attempt ${attempt}: the ingest finished before the kill (exit ${ended.code}, ${events} events); again`);
         continue;
@@ -268,7 +287,12 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
     expect(row.started_seq).toBe(row.ledger_seq);
     expect(one<{ kind: string }>('SELECT kind FROM ledger WHERE seq = ?', row.started_seq).kind).toBe('put:ingest_batches');
     // Every stored event belongs to the open batch: nothing was stored outside a manifest.
-    expect(count('SELECT COUNT(*) AS n FROM events WHERE batch_id IS NOT ?', row.batch_id)).toBe(0);
+    expect(count(OUTSIDE_BATCH, row.batch_id)).toBe(0);
+    // Whole transactions only: the events stored are those of the first k transactions, in their blocks.
+    const k = input.perTx.findIndex((_, i) => input.perTx.slice(0, i + 1).reduce((a, b) => a + b, 0) === events) + 1;
+    expect(k, `${events} events is not a whole number of transactions (${input.perTx.join(', ')})`).toBeGreaterThan(0);
+    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:event_blocks'`)).toBe(blocksOf(input.perTx.slice(0, k)));
+    expect(count('SELECT COUNT(*) AS n FROM event_blocks')).toBe(blocksOf(input.perTx.slice(0, k)));
   }, 60_000);
 
   it('verify names the open batch (exit 6); the ledger itself is intact', async () => {
@@ -308,9 +332,9 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
     expect(m.stats).toMatchObject({ received: input.accepted, stored: storedByRerun, duplicates: killed.events + input.repeats });
     expect(input.accepted + input.rejected.length + input.empty).toBe(LINES);
 
-    expect(count('SELECT COUNT(*) AS n FROM events')).toBe(input.distinct);
-    expect(count('SELECT COUNT(*) AS n FROM events WHERE batch_id IS NOT ?', killed.row.batch_id)).toBe(0);
-    expect(count(`SELECT COUNT(*) AS n FROM events WHERE type = 'telemetry_loss'`)).toBe(input.drops);
+    expect(count('SELECT COUNT(*) AS n FROM event_rows')).toBe(input.distinct);
+    expect(count(OUTSIDE_BATCH, killed.row.batch_id)).toBe(0);
+    expect(count(`SELECT COUNT(*) AS n FROM event_rows e JOIN strings t ON t.id = e.type WHERE t.value = 'telemetry_loss'`)).toBe(input.drops);
     const rows = one<{ n: number }>('SELECT COUNT(*) AS n FROM ingest_batches WHERE input_sha256 = ?', input.sha256);
     expect(rows.n).toBe(1);
     const row = one<BatchRow>('SELECT * FROM ingest_batches WHERE batch_id = ?', killed.row.batch_id);
@@ -331,7 +355,11 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
     // The row moved to the entry that completed it; the entry that opened it is still in the chain.
     expect(row.ledger_seq).toBeGreaterThan(row.started_seq);
     expect(one<{ kind: string }>('SELECT kind FROM ledger WHERE seq = ?', row.ledger_seq).kind).toBe('revise:ingest_batches');
-    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:events'`)).toBe(input.distinct);
+    // One entry per block (no more per-event entries): the killed run's transactions and the re-run's others.
+    expect(input.perTx.reduce((a, b) => a + b, 0)).toBe(input.distinct);
+    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:event_blocks'`)).toBe(blocksOf(input.perTx));
+    expect(count('SELECT COUNT(*) AS n FROM event_blocks')).toBe(blocksOf(input.perTx));
+    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:events'`)).toBe(0);
   }, 60_000);
 
   it('verify --json and ledger verify pass', async () => {
@@ -355,7 +383,7 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
     expect(m.batch_id).not.toBe(killed.row.batch_id); // nothing left open, so nothing to resume
     expect(m).toMatchObject({ lines: LINES, accepted: input.accepted, rejected: input.rejected.length, duplicates: input.accepted });
     expect(m.stats).toMatchObject({ stored: 0, duplicates: input.accepted, decisions: 0, risks: 0 });
-    expect(count('SELECT COUNT(*) AS n FROM events')).toBe(input.distinct);
+    expect(count('SELECT COUNT(*) AS n FROM event_rows')).toBe(input.distinct);
     expect(count('SELECT COUNT(*) AS n FROM ingest_batches WHERE input_sha256 = ? AND complete = 1', input.sha256)).toBe(2);
     expect(count('SELECT COUNT(*) AS n FROM ingest_batches WHERE complete = 0')).toBe(0);
     // Its manifest is the only thing it wrote: opened, then completed.

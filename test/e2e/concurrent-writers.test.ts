@@ -5,6 +5,8 @@
  * one. Every process exits 0, the counts are exact and `ledger verify` passes. A store held locked past the
  * busy timeout is exit 7 naming the data dir and the holder's pid, never a stack trace, and a `record` that
  * hits it ends anyway: its processes killed, nothing left running.
+ *
+ * Counts events in the layout of migration 007: `event_rows`, its source a `strings` id.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -95,6 +97,8 @@ describe('concurrent writers on one data dir', () => {
         'sh', '-c', `echo ${round} >> notes.txt; sleep 0.3`]),
     ]);
 
+  /** Stored events whose source is Falco (one event_rows row each). */
+  const FALCO_EVENTS = `SELECT COUNT(*) AS n FROM event_rows e JOIN strings s ON s.id = e.source WHERE s.value = 'falco'`;
   const count = (sql: string): number => {
     const db = new Database(join(data, 'evidence.db'), { readonly: true });
     try {
@@ -128,7 +132,7 @@ describe('concurrent writers on one data dir', () => {
     expect(count(`SELECT COUNT(DISTINCT binding_id) AS n FROM scopes WHERE run_id = 'r-bind'`)).toBe(1);
     expect(rec.items[0]).toMatchObject({ run_id: 'r-rec-1', outcome: 'exited', exit_code: 0 });
     expect(rec.items[0].verify.ok).toBe(true);
-    expect(count(`SELECT COUNT(*) AS n FROM events WHERE source = 'falco'`)).toBe(2 * LINES);
+    expect(count(FALCO_EVENTS)).toBe(2 * LINES);
     expect(count('SELECT COUNT(*) AS n FROM ingest_batches')).toBe(2);
     expect(count('SELECT COUNT(*) AS n FROM record_captures')).toBe(1);
     await expectVerified();
@@ -149,7 +153,7 @@ describe('concurrent writers on one data dir', () => {
     expect(ia.stats.stored).toBe(0);
     expect(ib.stats.stored).toBe(0);
     expect(rec.items[0]).toMatchObject({ run_id: 'r-rec-2', outcome: 'exited', exit_code: 0 });
-    expect(count(`SELECT COUNT(*) AS n FROM events WHERE source = 'falco'`)).toBe(2 * LINES);
+    expect(count(FALCO_EVENTS)).toBe(2 * LINES);
     expect(count('SELECT COUNT(*) AS n FROM ingest_batches')).toBe(4);
     expect(count('SELECT COUNT(*) AS n FROM record_captures')).toBe(2);
     await expectVerified();

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { rawEvents, tamperBlock } from '../helpers/stored-events.js';
 
 const FALCO = 'fixtures/demo/falco-agent-run.jsonl';
 const TETRAGON = 'fixtures/demo/tetragon-agent-run.jsonl';
@@ -86,13 +87,26 @@ describe('Falco + Tetragon telemetry bound to a tool call', () => {
   it('graph verify fails, naming the object, when a stored row is changed in SQLite', async () => {
     await ingestAll();
     expect((await runCli(BIND, { dataDir: dir.path })).code).toBe(0);
-    const tamper: [string, string][] = [
-      ['event body', `UPDATE events SET body = replace(body, '169.254.169.254', '169.254.169.253') WHERE body LIKE '%169.254.169.254%'`],
-      ['dag node', `UPDATE dag_nodes SET body = replace(body, 'run_shell', 'run_shel1') WHERE kind = 'tool_call'`],
-      ['dag edge', `UPDATE dag_edges SET name = 'process_forked' WHERE rowid = (SELECT MIN(rowid) FROM dag_edges WHERE name <> 'process_forked')`],
-      ['risk row', `UPDATE risks SET body = replace(body, '"critical"', '"low"')`],
+    const sql = (text: string) => (db: Database.Database): number => db.prepare(text).run().changes;
+    // Event bodies live compressed in event_blocks (migration 007): the tamperer rewrites every block that holds
+    // the metadata address, changing it in each body, and leaves leaves, rows and ledger as they were.
+    const META = '169.254.169.254';
+    const tamperedEvents: string[] = [];
+    const eventBodies = (db: Database.Database): number => {
+      const has = (e: Record<string, unknown>) => JSON.stringify(e).includes(META);
+      tamperedEvents.push(...rawEvents(db).filter((r) => has(r.event)).map((r) => String(r.event.event_id)));
+      while (rawEvents(db).some((r) => has(r.event))) {
+        tamperBlock(db, has, (bodies) => bodies.map((b) => b.replaceAll(META, '169.254.169.253')));
+      }
+      return tamperedEvents.length;
+    };
+    const tamper: [string, (db: Database.Database) => number][] = [
+      ['event body', eventBodies],
+      ['dag node', sql(`UPDATE dag_nodes SET body = replace(body, 'run_shell', 'run_shel1') WHERE kind = 'tool_call'`)],
+      ['dag edge', sql(`UPDATE dag_edges SET name = 'process_forked' WHERE rowid = (SELECT MIN(rowid) FROM dag_edges WHERE name <> 'process_forked')`)],
+      ['risk row', sql(`UPDATE risks SET body = replace(body, '"critical"', '"low"')`)],
     ];
-    for (const [what, sql] of tamper) {
+    for (const [what, change] of tamper) {
       const copy = tempDir();
       try {
         const db = new Database(join(dir.path, 'evidence.db'));
@@ -100,14 +114,20 @@ describe('Falco + Tetragon telemetry bound to a tool call', () => {
         await db.backup(join(copy.path, 'evidence.db'));
         db.close();
         const t = new Database(join(copy.path, 'evidence.db'));
-        const changed = t.prepare(sql).run().changes;
+        const changed = change(t);
         t.close();
         expect(changed, what).toBeGreaterThan(0);
         const v = await runCli(['graph', 'verify', '--run', 'r1', '--json'], { dataDir: copy.path });
         expect(v.code, `${what}: ${v.stdout}`).toBe(6);
-        const problems = v.json().problems as { hash: string }[];
+        const problems = v.json().problems as { hash: string; kind: string; detail: string }[];
         expect(problems.length, what).toBeGreaterThan(0);
         expect(problems[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+        // a changed event body is named by its event id, on the runtime_event node that claims it
+        if (what === 'event body') {
+          for (const id of tamperedEvents) {
+            expect(problems, `${what}: ${id}`).toContainEqual(expect.objectContaining({ kind: 'runtime_event', detail: expect.stringContaining(id) }));
+          }
+        }
       } finally {
         copy.cleanup();
       }

@@ -65,8 +65,11 @@ describe('ingest of 10k malformed lines mixed with valid ones', () => {
     expect(m1.rejected_lines.every((r: any) => typeof r.message === 'string' && r.message.length > 0)).toBe(true);
 
     const db = new Database(join(dir.path, 'evidence.db'), { readonly: true });
-    const count = () => (db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    // events as migration 007 stores them: one event_rows row each
+    const count = () => (db.prepare('SELECT COUNT(*) AS n FROM event_rows').get() as { n: number }).n;
     const stored = count();
+    const blocks = () => (db.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:event_blocks'`).get() as { n: number }).n;
+    const blocksBefore = blocks();
     expect(stored).toBe(m1.stats.stored);
     expect(stored).toBeGreaterThanOrEqual(validLines.length);
 
@@ -78,6 +81,7 @@ describe('ingest of 10k malformed lines mixed with valid ones', () => {
     expect(m2.stats.stored).toBe(0);
     expect(m2.duplicates).toBe(stored);
     expect(count()).toBe(stored);
+    expect(blocks()).toBe(blocksBefore); // nothing new to store: no new block
     const batches = db.prepare('SELECT accepted, rejected, input_sha256 FROM ingest_batches').all();
     expect(batches).toHaveLength(2);
     db.close();
@@ -91,7 +95,8 @@ describe('ingest of 10k malformed lines mixed with valid ones', () => {
       expect(r.code).toBe(3);
       expect(r.stderr).toContain(missing);
       const db = new Database(join(d.path, 'evidence.db'), { readonly: true });
-      expect((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBe(0);
+      expect((db.prepare('SELECT COUNT(*) AS n FROM event_rows').get() as { n: number }).n).toBe(0); // 007 layout
+      expect((db.prepare('SELECT COUNT(*) AS n FROM event_blocks').get() as { n: number }).n).toBe(0);
       expect((db.prepare('SELECT COUNT(*) AS n FROM ingest_batches').get() as { n: number }).n).toBe(0);
       db.close();
     } finally {
@@ -109,7 +114,8 @@ describe('ingest of 10k malformed lines mixed with valid ones', () => {
       expect(r.stderr).toMatch(/bad\.yaml:7/);
       expect(r.stderr).toContain('action');
       const db = new Database(join(d.path, 'evidence.db'), { readonly: true });
-      expect((db.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n).toBe(0);
+      expect((db.prepare('SELECT COUNT(*) AS n FROM event_rows').get() as { n: number }).n).toBe(0); // 007 layout
+      expect((db.prepare('SELECT COUNT(*) AS n FROM event_blocks').get() as { n: number }).n).toBe(0);
       db.close();
     } finally {
       d.cleanup();

@@ -3,6 +3,9 @@
  * a failed POST is an error the user sees (and nothing is recorded), `ledger verify` rebuilds every anchor
  * it finds, an external anchor catches a chain rewritten even with the stolen key, and `ledger prove SEQ`
  * gives an RFC 9162 inclusion proof that verifies offline.
+ *
+ * `ledger prove --event` reads the event layout of migration 007: an event is proven through its block (leaf
+ * hash sha256(0x00||body), audit path to the block's Merkle root) to the block's `put:event_blocks` entry.
  */
 import { createServer, type Server } from 'node:http';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -17,7 +20,10 @@ import {
   verifyAnchorSignature,
   verifyEntryProof,
 } from '../../src/ledger/index.js';
+import Database from 'better-sqlite3';
+import { blockRoot, eventLeaf } from '../../src/store/event-blocks.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { rowOf } from '../helpers/raw-event-rows.js';
 import { attackerDb, copyDataDir, recordDemo } from './ledger-fixture.js';
 
 describe('ledger anchors and proofs', () => {
@@ -149,8 +155,18 @@ describe('ledger anchors and proofs', () => {
     expect(p.code, p.stderr).toBe(0);
     expect(p.stdout).toContain(`event ${ev.id}: entry`);
     const doc = JSON.parse(readFileSync(proofFile, 'utf8'));
-    expect(doc.entry.kind).toBe('put:events');
+    expect(doc.entry.kind).toBe('put:event_blocks');
     expect(JSON.parse(doc.event.body).event_id).toBe(ev.id);
+    // the proof names the event's block and place in it, as stored; its entry records that block's root
+    const db = new Database(join(store.path, 'evidence.db'), { readonly: true });
+    const row = rowOf(db, ev.id);
+    const block = db.prepare('SELECT ledger_seq, count, leaves FROM event_blocks WHERE block_id = ?').get(row.block_id) as { ledger_seq: number; count: number; leaves: Buffer };
+    db.close();
+    expect(doc.event.block).toMatchObject({ block_id: row.block_id, tree_size: block.count, leaf_index: row.pos });
+    expect(doc.event.block.path).toHaveLength(Math.ceil(Math.log2(block.count)));
+    expect(doc.event.leaf).toBe(eventLeaf(doc.event.body).toString('hex'));
+    expect(doc.entry.seq).toBe(block.ledger_seq);
+    expect(doc.entry.object_hash).toBe(blockRoot(block.leaves));
     const ok = await runCli(['ledger', 'verify-proof', proofFile, '--pub', pubFile()], { dataDir: out.path });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toContain(`proof ok: event ${ev.id}`);
@@ -159,11 +175,18 @@ describe('ledger anchors and proofs', () => {
     writeFileSync(proofFile, JSON.stringify({ ...doc, event: { ...doc.event, body: JSON.stringify({ ...body, pid: 1 }) } }));
     const changed = await runCli(['ledger', 'verify-proof', proofFile, '--pub', pubFile()], { dataDir: out.path });
     expect(changed.code).toBe(6);
-    expect(changed.stderr).toContain('the body does not hash to body_sha256');
-    writeFileSync(proofFile, JSON.stringify({ ...doc, event: { ...doc.event, body_sha256: '0'.repeat(64) } }));
-    const swapped = await runCli(['ledger', 'verify-proof', proofFile, '--pub', pubFile()], { dataDir: out.path });
-    expect(swapped.code).toBe(6);
-    expect(swapped.stderr).toContain('the entry does not record this body hash');
+    expect(changed.stderr).toContain('the body does not hash to the leaf');
+    // a leaf the block does not hold, a changed audit path or another position: the path misses the root
+    const notInBlock = { ...doc.event, leaf: '0'.repeat(64) };
+    const flipped = (h: string) => (h[0] === '0' ? '1' : '0') + h.slice(1);
+    const badPath = { ...doc.event, block: { ...doc.event.block, path: doc.event.block.path.map((h: string, i: number) => (i === 0 ? flipped(h) : h)) } };
+    const moved = { ...doc.event, block: { ...doc.event.block, leaf_index: (doc.event.block.leaf_index + 1) % doc.event.block.tree_size } };
+    for (const event of [notInBlock, badPath, moved]) {
+      writeFileSync(proofFile, JSON.stringify({ ...doc, event }));
+      const swapped = await runCli(['ledger', 'verify-proof', proofFile, '--pub', pubFile()], { dataDir: out.path });
+      expect(swapped.code).toBe(6);
+      expect(swapped.stderr).toContain('the audit path does not lead from the leaf to the block root the entry records');
+    }
     const none = await runCli(['ledger', 'prove', '--event', 'ev-nope'], { dataDir: store.path });
     expect(none.code).toBe(5);
     expect(none.stderr).toContain('no event ev-nope');

@@ -3,12 +3,18 @@
  * through a raw better-sqlite3 connection and refuses to be unsealed; late binding in a sealed or
  * revisioned store appends versions and still verifies; a redacted event disappears from every query and
  * export while `ledger verify` and `graph verify` still pass; keys are made once per data dir.
+ *
+ * Reads the event layout of migration 007: events in event_blocks + event_rows, correlations as
+ * correlation_kinds plus one correlation_batches row (its versions) per transaction that set kinds.
  */
 import Database from 'better-sqlite3';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { eventLeaf } from '../../src/store/event-blocks.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { batches } from '../helpers/raw-event-rows.js';
+import { eventCount, rawBodies } from '../helpers/stored-events.js';
 import { BIND, recordDemo } from './ledger-fixture.js';
 
 const META_IP = '169.254.169.254';
@@ -24,8 +30,14 @@ describe('storage modes, keys and redaction through the CLI', () => {
   it('sealed: raw SQL cannot UPDATE or DELETE evidence, the mode cannot be left, and re-binding appends versions', async () => {
     await recordDemo(dir.path, 'sealed');
     const db = new Database(join(dir.path, 'evidence.db'));
-    for (const [table, col] of [['events', 'body'], ['correlations', 'reason'], ['risks', 'body'], ['dag_nodes', 'body'], ['scopes', 'body']]) {
-      expect(() => db.prepare(`UPDATE ${table} SET ${col} = ${col} || 'x'`).run()).toThrow(`sealed store: UPDATE on ${table} refused`);
+    const sets: [string, string][] = [
+      ['event_blocks', `body = body || x'00'`], ['event_rows', 'time_ns = time_ns + 1'], ['strings', `value = value || 'x'`],
+      ['correlation_kinds', `reason = reason || 'x'`], ['correlation_batches', `pairs = pairs || x'00'`],
+      ['risks', `body = body || 'x'`], ['dag_nodes', `body = body || 'x'`], ['scopes', `body = body || 'x'`],
+    ];
+    for (const [table, set] of sets) {
+      expect(db.prepare(`SELECT COUNT(*) FROM ${table}`).pluck().get(), table).toBeGreaterThan(0);
+      expect(() => db.prepare(`UPDATE ${table} SET ${set}`).run()).toThrow(`sealed store: UPDATE on ${table} refused`);
       expect(() => db.prepare(`DELETE FROM ${table}`).run()).toThrow(`sealed store: DELETE on ${table} refused`);
     }
     expect(() => db.prepare(`UPDATE meta SET value = 'mutable' WHERE key = 'mode'`).run()).toThrow(/cannot be changed/);
@@ -36,14 +48,20 @@ describe('storage modes, keys and redaction through the CLI', () => {
     expect((await cli(['ledger', 'status', '--json'])).json().mode).toBe('sealed');
 
     // bind the same tool call with a narrower window: events move out of the scope, new versions appear
+    const raw0 = new Database(join(dir.path, 'evidence.db'), { readonly: true });
+    const batchesBefore = batches(raw0);
+    raw0.close();
     const narrow = BIND.map((a) => (a === '2026-11-25T10:00:10Z' ? '2026-11-25T10:00:02Z' : a));
     expect((await cli(narrow)).code).toBe(0);
     const raw = new Database(join(dir.path, 'evidence.db'), { readonly: true });
-    const versions = (raw.prepare('SELECT COUNT(*) AS n FROM correlations').get() as { n: number }).n;
-    const events = (raw.prepare('SELECT COUNT(*) AS n FROM events').get() as { n: number }).n;
+    const batchesAfter = batches(raw);
+    const events = eventCount(raw);
     const revised = (raw.prepare(`SELECT COUNT(*) AS n FROM ledger WHERE kind LIKE 'revise:%'`).get() as { n: number }).n;
     raw.close();
-    expect(versions).toBeGreaterThan(events);
+    // the earlier attributions are kept as they were (a re-binding can only append batches)
+    expect(batchesAfter.slice(0, batchesBefore.length)).toEqual(batchesBefore);
+    // every attribution an event ever had is on record: more (event, kind) pairs than events
+    expect(batchesAfter.flatMap((b) => b.pairs).length).toBeGreaterThan(events);
     expect(revised).toBeGreaterThan(0);
     expect((await cli(['ledger', 'verify'])).code).toBe(0);
     const g = await cli(['graph', 'verify', '--run', 'r1']);
@@ -84,6 +102,11 @@ describe('storage modes, keys and redaction through the CLI', () => {
     const r = await cli(['ledger', 'redact', '--event', connect.id, '--reason', 'GDPR request 42', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json()).toMatchObject({ row_key: connect.id, reason: 'GDPR request 42' });
+    // the redacted object is the event's leaf in its block: sha256(0x00 || stored body)
+    const rdb = new Database(join(dir.path, 'evidence.db'), { readonly: true });
+    const [stored] = rawBodies(rdb, (e) => e.event_id === connect.id);
+    rdb.close();
+    expect(r.json().object_hash).toBe(eventLeaf(stored!).toString('hex'));
 
     const after = (await cli(['timeline', '--run', 'r1', '--json'])).json();
     const masked = after.items.find((i: { id: string }) => i.id === connect.id);

@@ -3,6 +3,9 @@
  * ingested TLS and exec events never reach the data dir or any `--json` output: every file under the data dir
  * is read raw (SQLite main file, -wal, -shm, blobs, keys, an exported forensics bundle, gunzipped), and one
  * secret used twice carries one fingerprint. Runs with `--capture proc`, so it needs no privilege.
+ *
+ * Reads event bodies in the layout of migration 007: deflated in `event_blocks`, so a secret in a body would not
+ * show in a grep of the files; every stored body is also inflated and searched.
  */
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -11,6 +14,7 @@ import { gunzipSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { rawBodies } from '../helpers/stored-events.js';
 
 const rnd = (n: number): string => randomBytes(n).toString('hex');
 const upper = (n: number): string => randomBytes(n).toString('hex').toUpperCase().slice(0, n);
@@ -89,7 +93,9 @@ describe('secrets in argv, KEY=value, URLs and TLS are redacted before they are 
 
     // the command line was stored, redacted: names kept, the reused secret fingerprinted alike
     const db = new Database(join(data, 'evidence.db'), { readonly: true });
-    const argvs = (db.prepare(`SELECT body FROM events WHERE type = 'process_exec'`).all() as { body: string }[]).map((r) => r.body).join('\n');
+    const argvs = rawBodies(db, (e) => e.type === 'process_exec').join('\n');
+    const allBodies = rawBodies(db);
+    const tls = rawBodies(db, (e) => e.type === 'tls_request').join('\n');
     const command = (db.prepare('SELECT command FROM record_captures').get() as { command: string } | undefined)?.command ?? '';
     db.close();
     expect(argvs).toContain('authorization: Bearer sk-proj-[REDACTED:fp=');
@@ -98,6 +104,8 @@ describe('secrets in argv, KEY=value, URLs and TLS are redacted before they are 
     expect(argvs).toContain('OPENAI_API_KEY=sk-live-[REDACTED:fp=');
     expect(argvs).toContain('DB_PASSWORD=[REDACTED:fp=');
     expect(argvs).toContain('http://169.254.169.254/latest/');
+    // the ingested TLS request was stored (its body inflated from its block), its query redacted
+    expect(tls).toContain('/v1/models?api_key=[REDACTED');
     expect(command).toContain('[REDACTED:fp=');
     const fpAfter = (text: string, before: string): string[] =>
       [...text.matchAll(new RegExp(`${before.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}(?:sk-proj-)?\\[REDACTED:fp=([0-9a-f]{12})\\]`, 'g'))].map((m) => m[1]!);
@@ -116,6 +124,9 @@ describe('secrets in argv, KEY=value, URLs and TLS are redacted before they are 
     const leaks: string[] = [];
     for (const [name, secret] of Object.entries(secrets)) {
       for (const f of files) if (contentOf(f).includes(secret)) leaks.push(`${name} in ${f}`);
+      allBodies.forEach((b, i) => {
+        if (b.includes(secret)) leaks.push(`${name} in stored event body ${i} (inflated)`);
+      });
       outputs.forEach((o, i) => {
         if (o.stdout.includes(secret) || o.stderr.includes(secret)) leaks.push(`${name} in output ${i}`);
       });

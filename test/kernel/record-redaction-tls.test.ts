@@ -4,6 +4,9 @@
  * local TLS server. The exec events come from the kernel's argv, the TLS request from the SSL_write uprobe
  * (header and query in the plaintext). No planted secret may be in any file of the data dir, nor in any
  * `--json` output; a secret used twice (header and KEY=value) carries one fingerprint.
+ *
+ * Reads event bodies in the layout of migration 007: deflated in `event_blocks`, so a secret in a body would not
+ * show in a grep of the files; every stored body is also inflated and searched.
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +16,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { rawBodies } from '../helpers/stored-events.js';
 import { describeKernel } from './require-ebpf.js';
 
 const rnd = (n: number): string => randomBytes(n).toString('hex');
@@ -81,10 +85,10 @@ describeKernel('record with the eBPF sensor: secrets in argv and TLS are redacte
     }
 
     const db = new Database(join(data, 'evidence.db'), { readonly: true });
-    const bodies = (type: string): string =>
-      (db.prepare('SELECT body FROM events WHERE type = ?').all(type) as { body: string }[]).map((r) => r.body).join('\n');
+    const bodies = (type: string): string => rawBodies(db, (e) => e.type === type).join('\n');
     const execs = bodies('process_exec');
     const tls = bodies('tls_request');
+    const allBodies = rawBodies(db);
     db.close();
     // what the investigator keeps: the flag and key names, the host, the path, a fingerprint
     expect(execs).toContain('authorization: Bearer sk-proj-[REDACTED:fp=');
@@ -104,6 +108,9 @@ describeKernel('record with the eBPF sensor: secrets in argv and TLS are redacte
     const leaks: string[] = [];
     for (const [name, secret] of Object.entries(s)) {
       for (const f of files) if (readFileSync(f).toString('latin1').includes(secret)) leaks.push(`${name} in ${f}`);
+      allBodies.forEach((b, i) => {
+        if (b.includes(secret)) leaks.push(`${name} in stored event body ${i} (inflated)`);
+      });
       outputs.forEach((o, i) => {
         if (o.stdout.includes(secret) || o.stderr.includes(secret)) leaks.push(`${name} in output ${i}`);
       });

@@ -7,6 +7,7 @@
 import { expect, it } from 'vitest';
 import { cgroupIdOf, isPopulated } from '../../src/host/index.js';
 import { responsesOfRun, nodesOfRun, edgesOfRun, decisionsOfRun } from '../../src/store/index.js';
+import { rawBodies } from '../helpers/stored-events.js';
 import { describeKernel } from './require-ebpf.js';
 import { exitOf, lines, sensorPipelineForSuite, until } from './respond-harness.js';
 
@@ -147,14 +148,17 @@ time.sleep(30)`]);
     expect(deny.detail).toContain('127.0.0.4/32 added to the sensor deny list');
     expect(bystander.exitCode).toBeNull();
     // The deny rule is one the kernel decides: the entry was written at bind, so even the first try was refused.
-    await until('the first refusal to be stored', () => p.store.db.prepare("SELECT 1 FROM events WHERE pid = ? AND type = 'enforcement'").get(first.pid) !== undefined);
+    // Events in the layout of migration 007: a narrow event_rows row (type a strings id), the body in its block.
+    const ENFORCEMENT_OF = "SELECT 1 FROM event_rows e JOIN strings t ON t.id = e.type WHERE e.pid = ? AND t.value = 'enforcement'";
+    await until('the first refusal to be stored', () => p.store.db.prepare(ENFORCEMENT_OF).get(first.pid) !== undefined);
     // The second try is refused in the kernel (the deny rule then kills this process too: it may not get to print).
     const second = p.spawn(leaf, '/usr/bin/python3', ['-u', '-c', connect('127.0.0.4')]);
     const out = lines(second);
     await exitOf(second);
-    await until('the refused connect to be stored', () => p.store.db.prepare("SELECT 1 FROM events WHERE pid = ? AND type = 'enforcement'").get(second.pid) !== undefined);
-    const refused = p.store.db.prepare("SELECT body FROM events WHERE pid = ? AND type = 'enforcement'").get(second.pid) as { body: string };
-    expect(JSON.parse(refused.body)).toMatchObject({ enforcement_action: 'connect_denied', dst_ip: '127.0.0.4' });
+    await until('the refused connect to be stored', () => p.store.db.prepare(ENFORCEMENT_OF).get(second.pid) !== undefined);
+    const refused = rawBodies(p.store.db, (e) => e.pid === second.pid && e.type === 'enforcement');
+    expect(refused.length).toBeGreaterThan(0);
+    expect(JSON.parse(refused[0]!)).toMatchObject({ enforcement_action: 'connect_denied', dst_ip: '127.0.0.4' });
     expect(out.filter((l) => l !== 'errno 1')).toEqual([]);
   });
 });

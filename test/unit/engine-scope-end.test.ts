@@ -1,12 +1,16 @@
 /**
  * Issue 12: ending a tool call must not re-judge (and so rewrite) the evidence it already covers: only
  * events after the end change attribution. Real store, real ledger.
+ *
+ * Reads the event layout of migration 007: a changed attribution is a pair (event key, kind) in one
+ * `put:correlation_batches` entry per transaction; an unchanged one writes nothing.
  */
 import { describe, expect, it } from 'vitest';
 import { EvidenceEngine, finalizeEvent } from '../../src/engine/index.js';
 import { loadPolicy } from '../../src/policy/index.js';
 import type { ToolCallScope } from '../../src/model/index.js';
 import { freshStoreEachTest } from '../helpers/store.js';
+import { batches } from '../helpers/raw-event-rows.js';
 
 const POLICY = 'version: 1\nname: t\ndefault_action: audit\nrules: []\n';
 
@@ -34,13 +38,26 @@ describe('ending a scope', () => {
 
     const { stats } = engine.bind({ ...bound, ended_at_ns: 2_599n }); // 600 inside, 400 after
     expect(stats.received).toBe(400);
-    const after = [...store.query.iterateLedger()].slice(seqBefore).map((e) => e.kind);
-    expect(after.filter((k) => k.endsWith(':correlations'))).toHaveLength(400);
-    expect(after.filter((k) => k.endsWith(':scopes'))).toHaveLength(1);
+    const after = [...store.query.iterateLedger()].slice(seqBefore);
+    const kinds = after.map((e) => e.kind);
+    // one new kind (the 400 are unattributed now, all for the same reason), one batch, the scope's new version
+    expect(kinds.filter((k) => k === 'put:correlation_kinds')).toHaveLength(1);
+    expect(kinds.filter((k) => k === 'put:correlation_batches')).toHaveLength(1);
+    expect(kinds.filter((k) => k.endsWith(':scopes'))).toHaveLength(1);
+    expect(kinds).toHaveLength(3);
+    // the batch sets exactly the 400 events after the end, and none of the 600 the scope covers
+    const batchSeq = after.find((e) => e.kind === 'put:correlation_batches')!.seq;
+    const batch = batches(store.db).find((b) => b.seq === batchSeq)!;
+    const keysAfterEnd = store.db.prepare('SELECT key FROM event_rows WHERE time_ns > 2599').safeIntegers(true).pluck().all() as bigint[];
+    expect(keysAfterEnd).toHaveLength(400);
+    expect(batch.pairs).toHaveLength(400);
+    expect(new Set(batch.pairs.map((p) => p.key))).toEqual(new Set(keysAfterEnd));
     expect(store.query.correlationsOfRun('r1')).toHaveLength(600);
 
     // ending it again at the same time changes nothing; moving the end later re-judges from the old end
+    const seqAgain = [...store.query.iterateLedger()].length;
     expect(engine.bind({ ...bound, ended_at_ns: 2_599n }).stats.received).toBe(0);
+    expect([...store.query.iterateLedger()]).toHaveLength(seqAgain);
     expect(engine.bind({ ...bound, ended_at_ns: 2_799n }).stats.received).toBe(400);
     expect(store.query.correlationsOfRun('r1')).toHaveLength(800);
   });

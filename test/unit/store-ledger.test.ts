@@ -2,6 +2,9 @@
  * The store's ledger on a real SQLite file: every write appends an entry in the same transaction, a commit
  * signs one head, a rolled-back write leaves nothing, an unchanged re-write appends nothing, and the key is
  * made once per data dir (or taken from the environment, but never mixed with another).
+ *
+ * Reads the event layout of migration 007: one `put:event_blocks` entry per block of events, one
+ * `put:correlation_kinds` entry per new kind, one `put:correlation_batches` entry per transaction that set kinds.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -15,7 +18,10 @@ import {
   listSignedHeads,
   LEDGER_KEY_ENV,
 } from '../../src/store/index.js';
+import { blockRoot, eventLeaf } from '../../src/store/event-blocks.js';
 import { tempDir } from '../helpers/cli.js';
+import { batches, rowOf } from '../helpers/raw-event-rows.js';
+import { rawBodies } from '../helpers/stored-events.js';
 import { count, event, openStore, rawDb, verdict } from './store-fixture.js';
 
 describe('EvidenceStore ledger', () => {
@@ -33,19 +39,26 @@ describe('EvidenceStore ledger', () => {
       store.putVerdicts(events.map((e, i) => verdict(e, null, i === 0 ? ['r1', 'r2'] : [])));
     });
     const entries = [...iterateLedger(store.db)];
-    // 3 events + 3 correlations + 1 decision + 2 risks
+    // 3 events in 1 block + 1 correlation kind (all 3 unattributed, no run) + 1 batch of 3 pairs + 1 decision + 2 risks
     expect(entries.map((e) => e.kind).sort()).toEqual(
-      ['put:correlations', 'put:correlations', 'put:correlations', 'put:decisions', 'put:events', 'put:events', 'put:events', 'put:risks', 'put:risks'].sort(),
+      ['put:correlation_batches', 'put:correlation_kinds', 'put:decisions', 'put:event_blocks', 'put:risks', 'put:risks'].sort(),
     );
-    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(batches(store.db).map((b) => b.pairs.length)).toEqual([3]);
     const heads = listSignedHeads(store.db);
     expect(heads).toHaveLength(1);
-    expect(heads[0]).toMatchObject({ seq: 9, entry_hash: entries[8]!.entry_hash });
+    expect(heads[0]).toMatchObject({ seq: 6, entry_hash: entries[5]!.entry_hash });
     const pub = parsePublicKey(readFileSync(dataDirPublicKeyPath(dir.path), 'utf8'));
     expect(verifyHeadSignature(heads[0], pub)).toEqual({ ok: true });
-    // the row names its entry, and the entry its object
-    const seq = (store.db.prepare('SELECT ledger_seq FROM events WHERE event_id = ?').get(events[1]!.event_id) as { ledger_seq: number }).ledger_seq;
-    expect(entries[seq - 1]!.kind).toBe('put:events');
+    // the row names its block, the block its entry, and the entry its object (the Merkle root over the
+    // block's leaves, one of which is the event's stored body)
+    const row = rowOf(store.db, events[1]!.event_id!);
+    const block = store.db.prepare('SELECT ledger_seq, count, leaves FROM event_blocks WHERE block_id = ?').get(row.block_id) as { ledger_seq: number; count: number; leaves: Buffer };
+    expect(block.count).toBe(3);
+    expect(entries[block.ledger_seq - 1]!.kind).toBe('put:event_blocks');
+    expect(entries[block.ledger_seq - 1]!.object_hash).toBe(blockRoot(block.leaves));
+    const [body] = rawBodies(store.db, (e) => e.event_id === events[1]!.event_id);
+    expect(block.leaves.subarray(row.pos * 32, row.pos * 32 + 32).toString('hex')).toBe(eventLeaf(body!).toString('hex'));
     store.close();
   });
 
@@ -60,7 +73,8 @@ describe('EvidenceStore ledger', () => {
     ).toThrow('boom');
     expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(1);
     expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger_heads')).toBe(1);
-    expect(count(store.db, 'SELECT COUNT(*) AS n FROM events')).toBe(1);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM event_rows')).toBe(1);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM event_blocks')).toBe(1);
     // and the chain continues from the committed head
     store.insertEvents([event(3)], null);
     expect([...iterateLedger(store.db)].map((e) => e.seq)).toEqual([1, 2]);
@@ -77,9 +91,18 @@ describe('EvidenceStore ledger', () => {
     const before = count(store.db, 'SELECT COUNT(*) AS n FROM ledger');
     store.putVerdicts([verdict(e, null, ['r1'])]);
     expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(before);
+    expect(batches(store.db)).toHaveLength(1);
+    const kindBefore = rowOf(store.db, e.event_id!).kind;
     store.putVerdicts([verdict(e, 'run-1', ['r1'])]);
+    // the new attribution is a new kind (run-1) and one batch setting it; decision and risk are replaced
     const kinds = [...iterateLedger(store.db)].slice(before).map((x) => x.kind).sort();
-    expect(kinds).toEqual(['replace:correlations', 'replace:decisions', 'replace:risks']);
+    expect(kinds).toEqual(['put:correlation_batches', 'put:correlation_kinds', 'replace:decisions', 'replace:risks']);
+    const kindAfter = rowOf(store.db, e.event_id!).kind;
+    expect(kindAfter).not.toBe(kindBefore);
+    expect(batches(store.db).map((b) => b.pairs)).toEqual([
+      [{ key: rowOf(store.db, e.event_id!).key, kind: kindBefore }],
+      [{ key: rowOf(store.db, e.event_id!).key, kind: kindAfter }],
+    ]);
     store.close();
   });
 
@@ -91,10 +114,17 @@ describe('EvidenceStore ledger', () => {
       store.putVerdicts(events.map((e) => verdict(e, 'run-1', ['r1'])));
       store.putVerdicts(events.map((e) => verdict(e, 'run-1', ['r1'])));
     });
-    // 120 events, 120 correlations, 120 decisions, 120 risks: nothing twice
-    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(480);
-    expect(count(store.db, 'SELECT COUNT(*) AS n FROM correlations')).toBe(120);
-    expect(verifyStoreLedger(store.db, { pinned: findPinnedKey(undefined, dir.path)! })).toMatchObject({ ok: true, entries: 480 });
+    // 120 events in 1 block, 1 correlation kind (run-1) + 1 batch, 120 decisions, 120 risks: nothing twice
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(243);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM event_rows')).toBe(120);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM correlation_kinds')).toBe(1);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM event_rows WHERE kind = (SELECT id FROM correlation_kinds)')).toBe(120);
+    expect(verifyStoreLedger(store.db, { pinned: findPinnedKey(undefined, dir.path)! })).toMatchObject({ ok: true, entries: 243 });
+    // one batch, each event's (key, kind) pair in it once: the second putVerdicts set nothing new
+    const [batch, ...more] = batches(store.db);
+    expect(more).toEqual([]);
+    expect(new Set(batch!.pairs.map((p) => p.key)).size).toBe(120);
+    expect(batch!.pairs).toHaveLength(120);
     store.close();
   });
 
@@ -109,7 +139,8 @@ describe('EvidenceStore ledger', () => {
     expect(b.signingKey().pair.fingerprint).toBe(fp);
     expect(new Set(listSignedHeads(b.db).map((h) => h.key_fingerprint))).toEqual(new Set([fp]));
     const v = verifyStoreLedger(b.db, { pinned: findPinnedKey(undefined, dir.path)! });
-    expect(v).toMatchObject({ ok: true, entries: 2, rows_checked: 2 });
+    // 2 blocks of 1 event each: each block and each event row is checked
+    expect(v).toMatchObject({ ok: true, entries: 2, rows_checked: 4 });
     b.close();
   });
 
@@ -123,7 +154,7 @@ describe('EvidenceStore ledger', () => {
     const other = generateKeyPair();
     const b = openStore(dir.path, { env: { [LEDGER_KEY_ENV]: encodeSecretKey(other.secretKey) } });
     expect(() => b.insertEvents([event(2)], null)).toThrow(/signed with key .* but the signing key/);
-    expect(count(b.db, 'SELECT COUNT(*) AS n FROM events')).toBe(1);
+    expect(count(b.db, 'SELECT COUNT(*) AS n FROM event_rows')).toBe(1);
     b.close();
   });
 
