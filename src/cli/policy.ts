@@ -1,11 +1,15 @@
 /** @module cli/policy: `agentprov policy validate FILE...` and `policy test EVENTS.jsonl` (nothing stored). */
 import { Option, type Command } from 'commander';
-import { EvidenceEngine, finalizeEvent, MemoryEvidenceSink } from '../engine/index.js';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { finalizeEvent, MemoryEvidenceSink } from '../engine/index.js';
 import { formatIssue } from '../errors.js';
 import { INGEST_FORMATS, ingestLines, readNumberedLines, type IngestFormat } from '../ingest/index.js';
 import { loadPolicyFiles } from '../service/policy-files.js';
+import { createPipeline } from '../service/pipeline.js';
+import { DB_FILE } from '../store/index.js';
 import { describeEvent } from '../service/timeline.js';
-import { collect } from './common.js';
+import { collect, dataDirOf, openStore } from './common.js';
 import { printJson } from './io.js';
 import type { CommandContext } from './program.js';
 
@@ -37,7 +41,7 @@ export function registerPolicy({ io, state, program }: CommandContext): void {
 
   policy
     .command('test')
-    .description('evaluate events against a policy and print the decisions; nothing is stored')
+    .description("evaluate events against a policy and print the decisions, judged with the data dir's scopes, agents and declared intent if it has a store; nothing is stored")
     .argument('<events>', 'JSONL file (Falco, Tetragon or agentprov native), or - for stdin')
     .option('--policy <file>', 'policy file (repeatable; default: the shipped policies/default.yaml)', collect)
     .addOption(new Option('--format <format>', 'input format').choices([...INGEST_FORMATS]).default('auto'))
@@ -45,16 +49,21 @@ export function registerPolicy({ io, state, program }: CommandContext): void {
     .action(async function (this: Command, file: string, o: { policy?: string[]; format: IngestFormat; json?: boolean }) {
       const loaded = loadPolicyFiles(o.policy);
       const sink = new MemoryEvidenceSink();
-      const engine = new EvidenceEngine({
-        sink,
-        policy: loaded.policy,
-        clock: io.now,
-        noResponderReason: 'policy test: nothing is enforced',
-      });
-      const reader = readNumberedLines(file === '-' ? { stream: io.stdin, name: '<stdin>' } : { path: file });
-      const summary = await ingestLines(reader, o.format, (batch) => {
-        engine.processBatch(batch.map((e) => finalizeEvent(e, null)), null); // no data dir: plain [REDACTED]
-      });
+      // Judged as every other entry point judges: with the data dir's declared intent and agents, if it has any.
+      const dataDir = dataDirOf(this, io);
+      const context = existsSync(join(dataDir, DB_FILE)) ? openStore(this, io, true) : null;
+      let summary: Awaited<ReturnType<typeof ingestLines>>;
+      // ... and its scopes, so events are attributed (and owner, agent and $WORKSPACE rules see a scope) as there
+      for (const scope of context?.loadScopes() ?? []) sink.scopes.set(scope.binding_id!, scope);
+      try {
+        const engine = createPipeline({ source: 'policy-test', store: null, sink, judgeWith: context, loaded, clock: io.now });
+        const reader = readNumberedLines(file === '-' ? { stream: io.stdin, name: '<stdin>' } : { path: file });
+        summary = await ingestLines(reader, o.format, (batch) => {
+          engine.processBatch(batch.map((e) => finalizeEvent(e, null)), null); // nothing stored: plain [REDACTED]
+        });
+      } finally {
+        context?.close();
+      }
       const items = [...sink.verdicts.values()]
         .filter((v) => v.decision)
         .map((v) => {

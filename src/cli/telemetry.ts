@@ -1,4 +1,5 @@
 /** @module cli/telemetry: `agentprov telemetry ingest-jsonl|ingest-falco|bind|correlations`. */
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { InputError } from '../errors.js';
 import { INGEST_FORMATS, type IngestFormat, type LineInput } from '../ingest/index.js';
@@ -74,6 +75,7 @@ export function registerTelemetry({ io, state, program }: CommandContext): void 
     .option('--tool-name <name>', 'tool name (policies can match on it)')
     .option('--agent-id <id>', 'agent id')
     .option('--owner <name>', 'human owner of the agent')
+    .option('--workspace <dir>', "the agent's workspace root ($WORKSPACE in policies)")
     .option('--args-hash <sha256>', 'hash of the tool call arguments')
     .option('--pid <pid[@start_ns]>', 'a pid the tool call started (repeatable)', collect)
     .option('--cgroup-id <id>', "the scope's own cgroup v2 id (repeatable; confidence 1.0)", collect)
@@ -94,6 +96,7 @@ export function registerTelemetry({ io, state, program }: CommandContext): void 
         tool_name: (o.toolName as string) ?? null,
         agent_id: (o.agentId as string) ?? null,
         owner: (o.owner as string) ?? null,
+        ...(o.workspace ? { workspace: resolve(o.workspace as string) } : {}),
         args_hash: (o.argsHash as string) ?? null,
         started_at_ns: o.startedAt ? parseTime(o.startedAt as string, '--started-at', io.now) : 0n,
         ended_at_ns: o.endedAt ? parseTime(o.endedAt as string, '--ended-at', io.now) : null,

@@ -183,7 +183,9 @@ export class EvidenceEngine {
     return runs;
   }
 
+  /** Re-derives one run's DAG now; it is no longer dirty. */
   rebuildRun(runId: string): { nodes: number; edges: number } {
+    this.#dirtyRuns.delete(runId);
     const sink = this.#opts.sink;
     const evidence = sink.loadRunEvidence(runId);
     const graph = deriveRunGraph({ run_id: runId, ...evidence });
@@ -231,7 +233,7 @@ export class EvidenceEngine {
     return {
       scope: scope ? this.#evalScope(scope) : null,
       ancestry,
-      ...(this.#opts.workspace ? { workspace: this.#opts.workspace } : {}),
+      ...((scope?.workspace ?? this.#opts.workspace) ? { workspace: (scope?.workspace ?? this.#opts.workspace)! } : {}),
     };
   }
 

@@ -25,21 +25,51 @@ export function canonicalJson(value: unknown): string {
         for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonicalJson(value[i] ?? null);
         return `${out}]`;
       }
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
-      let out = '{';
-      let first = true;
-      for (const k of keys) {
-        const v = obj[k];
-        if (v === undefined) continue;
-        out += `${first ? '' : ','}${JSON.stringify(k)}:${canonicalJson(v)}`;
-        first = false;
-      }
-      return `${out}}`;
+      return objectJson(value as Record<string, unknown>);
     }
     default:
       throw new TypeError(`canonical JSON cannot encode a ${typeof value}`);
   }
+}
+
+/** Sorted keys and their quoted forms, per object shape (key list in insertion order). */
+interface Shape {
+  keys: string[];
+  order: string[];
+  quoted: string[];
+}
+const shapes = new Map<string, Shape>();
+/** Events and DAG nodes come in a few dozen shapes; a bound keeps odd inputs from growing the cache. */
+const MAX_SHAPES = 4096;
+
+// Sorting the keys and quoting them cost more than the rest of an event's encoding: done once per shape.
+function objectJson(obj: Record<string, unknown>): string {
+  const keys = Object.keys(obj);
+  const sig = keys.join('\u0000');
+  let shape = shapes.get(sig);
+  // keys may themselves hold the separator: a cached shape is used only for exactly its key list
+  if (shape === undefined || !sameKeys(shape.keys, keys)) {
+    const order = keys.slice().sort();
+    const fresh = { keys, order, quoted: order.map((k) => `${JSON.stringify(k)}:`) };
+    if (shape === undefined && shapes.size < MAX_SHAPES) shapes.set(sig, fresh);
+    shape = fresh;
+  }
+  const { order, quoted } = shape;
+  let out = '{';
+  let first = true;
+  for (let i = 0; i < order.length; i++) {
+    const v = obj[order[i] as string];
+    if (v === undefined) continue;
+    out += (first ? '' : ',') + (quoted[i] as string) + canonicalJson(v);
+    first = false;
+  }
+  return `${out}}`;
+}
+
+function sameKeys(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** One-shot crypto.hash (Node >= 20.12) is ~3x cheaper than createHash per call: it is on every hot path. */

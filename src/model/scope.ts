@@ -18,6 +18,8 @@ export const ToolCallScopeSchema = z.strictObject({
   args_hash: z.string().nullable().optional(),
   agent_id: z.string().nullable().optional(),
   owner: z.string().nullable().optional(),
+  /** The agent's workspace root, for `$WORKSPACE` in policies: the same on every entry point that judges the scope. */
+  workspace: z.string().min(1).nullable().optional(),
   started_at_ns: NanosSchema,
   /** Open-ended while the tool call runs. */
   ended_at_ns: NanosSchema.nullable().optional(),

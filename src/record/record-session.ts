@@ -6,13 +6,13 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { contentHash } from '../graph/index.js';
-import { EvidenceEngine, finalizeEvent, type EventVerdict, type JudgedBatch } from '../engine/index.js';
+import { finalizeEvent, JudgedQueue, type EvidenceEngine, type EventVerdict, type JudgedBatch } from '../engine/index.js';
 import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import { nsToIso, redactArgv } from '../model/index.js';
 import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
 import { dataDirFingerprint, EvidenceStore } from '../store/index.js';
 import { loadPolicyFiles, type LoadedPolicy } from '../service/policy-files.js';
-import { gateEngineOptions } from '../service/gate-intent.js';
+import { createPipeline } from '../service/pipeline.js';
 import { startCapture, type CaptureMode, type LiveCapture } from './record-capture.js';
 import { createRunCgroup, createToolCallLeaf, probeRecordCgroups, type CgroupAvailability } from './record-cgroup.js';
 import { ObservedSink } from './observed-sink.js';
@@ -47,9 +47,6 @@ export interface SpawnOptions {
   stdio?: StdioOptions;
 }
 
-/** Judged events held before a write is forced: bounds the queue's memory in a burst the loop never pauses in. */
-const MAX_QUEUED_EVENTS = 50_000;
-
 const systemNow = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
 
 export class RecordSession {
@@ -74,9 +71,7 @@ export class RecordSession {
   readonly #seenResponses = new Set<string>();
   #closed = false;
   /** Judged, not yet stored (see ingest). */
-  readonly #judged: JudgedBatch[] = [];
-  #judgedCount = 0;
-  #flushSoon: NodeJS.Immediate | null = null;
+  readonly #judged: JudgedQueue;
   #lost = 0;
   #firstLoss: unknown = null;
   events = 0;
@@ -91,6 +86,7 @@ export class RecordSession {
     this.now = opts.now ?? systemNow;
     this.blobs = new FsBlobStore(store.dataDir);
     this.fingerprint = dataDirFingerprint(store.dataDir);
+    this.#judged = new JudgedQueue({ write: (burst) => this.#store(burst) });
     this.#batchId = contentHash({ v: 'agentprov.record-batch/v1', pid: process.pid, nonce: randomBytes(8).toString('hex') });
     const responder = this.enforce
       ? new RecordResponder({
@@ -101,14 +97,14 @@ export class RecordSession {
           onError: (err) => opts.onError?.(err),
         })
       : undefined;
-    this.engine = new EvidenceEngine({
+    this.engine = createPipeline({
+      source: 'record',
+      store,
       sink: new ObservedSink(store, (v) => this.#observe(v)),
-      policy: loaded.policy,
+      loaded,
       clock: this.now,
-      ...(responder ? { responder } : { noResponderReason: 'recorded with --audit-only: decisions are recorded, not enforced' }),
+      ...(responder ? { responder } : {}),
       ...(opts.workspace ? { workspace: opts.workspace } : {}),
-      // declared intent and registered agents, as ingest and the sensor judge with
-      ...gateEngineOptions(store),
     });
   }
 
@@ -127,8 +123,6 @@ export class RecordSession {
         onError: (err) => opts.onError?.(err),
       });
       session = new RecordSession(opts, store, loaded, cgroups, capture);
-      const now = session.now();
-      store.putPolicy({ policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files }, nsToIso(now));
       return session;
     } catch (err) {
       store.close();
@@ -182,6 +176,7 @@ export class RecordSession {
       args_hash: spec.args_hash ?? null,
       agent_id: spec.agent_id ?? null,
       owner: spec.owner ?? null,
+      ...(this.#opts.workspace ? { workspace: this.#opts.workspace } : {}),
       started_at_ns: this.now(),
       ended_at_ns: null,
       own_cgroup_ids: leaf ? [leaf.id] : [],
@@ -296,9 +291,8 @@ export class RecordSession {
 
   /**
    * Events from the capture: finalized, routed to their tool call's process book and judged at once (an
-   * enforcing decision reaches the responder before anything is written), then queued for the store. The
-   * queue is written in one transaction once the capture's pending batches are all in (setImmediate runs
-   * after them), so a burst costs one commit and one signed head instead of one per ring batch.
+   * enforcing decision reaches the responder before anything is written), then queued for the store, which
+   * writes a burst in one transaction (engine/judged-queue).
    */
   ingest(inputs: RuntimeEventInput[], owner: string | null): void {
     try {
@@ -306,28 +300,22 @@ export class RecordSession {
       const events = inputs.map((e) => finalizeEvent(e, this.fingerprint));
       for (const e of events) this.#calls.route(e, owner)?.book.observe(e);
       this.#judged.push(this.engine.judgeBatch(events));
-      this.#judgedCount += events.length;
     } catch (err) {
       this.#loss(err, inputs.length);
-      return;
     }
-    if (this.#judgedCount >= MAX_QUEUED_EVENTS) this.flushStore();
-    else this.#flushSoon ??= setImmediate(() => this.flushStore());
   }
 
   /** Writes every judged event still queued; whatever reads the store (binding, ending, queries) calls it first. */
   flushStore(): void {
-    if (this.#flushSoon) clearImmediate(this.#flushSoon);
-    this.#flushSoon = null;
-    if (this.#judged.length === 0) return;
-    const queued = this.#judged.splice(0);
-    this.#judgedCount = 0;
-    const merged: JudgedBatch = { events: queued.flatMap((j) => j.events), verdicts: queued.flatMap((j) => j.verdicts) };
+    this.#judged.flush();
+  }
+
+  #store(burst: JudgedBatch): void {
     try {
-      this.engine.storeJudged(merged, this.#batchId);
-      this.events += merged.events.length;
+      this.engine.storeJudged(burst, this.#batchId);
+      this.events += burst.events.length;
     } catch (err) {
-      this.#loss(err, merged.events.length);
+      this.#loss(err, burst.events.length);
     }
   }
 

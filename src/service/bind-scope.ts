@@ -4,7 +4,7 @@ import { ToolCallScopeSchema, type ToolCallScope, type ToolCallScopeInput } from
 import { InputError } from '../errors.js';
 import type { EvidenceStore } from '../store/index.js';
 import type { LoadedPolicy } from './policy-files.js';
-import { afterTheFactEngine } from './after-the-fact-engine.js';
+import { createPipeline } from './pipeline.js';
 
 export interface BindResult {
   scope: ToolCallScope;
@@ -26,9 +26,9 @@ export function bindScope(opts: {
     );
   }
   const { store, loaded } = opts;
-  const engine = afterTheFactEngine(store, loaded, opts.now);
+  const engine = createPipeline({ source: 'ingest', store, loaded, clock: opts.now });
   const { scope, stats } = engine.bind(parsed.data);
-  engine.rebuildDirtyRuns();
   const dag = engine.rebuildRun(scope.run_id);
+  engine.rebuildDirtyRuns(); // the runs a re-correlated event left
   return { scope, stats, dag: { run_id: scope.run_id, ...dag } };
 }

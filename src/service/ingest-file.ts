@@ -12,7 +12,7 @@ import {
 import { addStats, emptyStats, finalizeEvent, type BatchStats } from '../engine/index.js';
 import { dataDirFingerprint, type EvidenceStore } from '../store/index.js';
 import type { LoadedPolicy } from './policy-files.js';
-import { afterTheFactEngine } from './after-the-fact-engine.js';
+import { createPipeline } from './pipeline.js';
 import { nsToIso } from '../model/index.js';
 import { batchStart } from './batch-resume.js';
 
@@ -59,7 +59,7 @@ export interface IngestFileOptions {
 export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileResult> {
   const { store, loaded } = opts;
   const startedNs = opts.now();
-  const engine = afterTheFactEngine(store, loaded, opts.now);
+  const engine = createPipeline({ source: 'ingest', store, loaded, clock: opts.now });
   const reader = readNumberedLines(opts.input);
   // A killed ingest of this same file left its batch open: complete that one (see batch-resume).
   const start = await batchStart(store, opts.input, opts.format);

@@ -1,14 +1,14 @@
 /**
  * @module service/store-event-sink: the sensor's `--output store`: decoded kernel events go through the
- * engine (correlate -> policy -> verdicts) into the SQLite store; run DAGs are re-derived every few seconds
- * and on close, not per batch (a live run's DAG grows with every event).
+ * engine (correlate -> policy -> verdicts) into the SQLite store, judged as they arrive and written a burst
+ * at a time (engine/judged-queue, as record does); run DAGs are re-derived every few seconds and on close,
+ * not per batch (a live run's DAG grows with every event).
  */
-import { EvidenceEngine, finalizeEvent } from '../engine/index.js';
+import { finalizeEvent, JudgedQueue, type EvidenceEngine, type JudgedBatch } from '../engine/index.js';
+import { createPipeline } from './pipeline.js';
 import type { SensorControl } from '../respond/index.js';
 import { approvalSettingsFromEnv, createLiveResponse, type LiveResponse } from './respond-live.js';
-import { gateEngineOptions } from './gate-intent.js';
 import type { RuntimeEventInput, ToolCallScope } from '../model/index.js';
-import { nsToIso } from '../model/index.js';
 import { dataDirFingerprint, EvidenceStore } from '../store/index.js';
 import { loadPolicyFiles } from './policy-files.js';
 
@@ -30,16 +30,15 @@ export class StoreEventSink {
   #lastGraph = 0;
   readonly #graphEveryMs: number;
   readonly #fingerprint: (secret: string) => string;
+  readonly #queue = new JudgedQueue({ write: (burst) => this.#store(burst) });
+  /** A write that failed after processBatch returned: the next call (or close) rethrows it. */
+  #failed: unknown = null;
   stored = 0;
 
   constructor(opts: StoreEventSinkOptions) {
     const loaded = loadPolicyFiles(opts.policyFiles);
     this.store = new EvidenceStore(opts.dataDir);
     this.#fingerprint = dataDirFingerprint(opts.dataDir);
-    this.store.putPolicy(
-      { policy_hash: loaded.policy.hash, name: loaded.policy.name, files: loaded.files },
-      nsToIso(opts.now()),
-    );
     this.live = opts.enforceWith
       ? createLiveResponse({
           store: this.store,
@@ -48,31 +47,51 @@ export class StoreEventSink {
           ...approvalSettingsFromEnv(opts.env ?? {}),
         })
       : null;
-    this.engine = new EvidenceEngine({
-      sink: this.store,
-      policy: loaded.policy,
+    this.engine = createPipeline({
+      source: 'sensor',
+      store: this.store,
+      loaded,
       clock: opts.now,
-      ...gateEngineOptions(this.store),
       ...(this.live ? { responder: this.live.responder } : {}),
-      noResponderReason: 'the sensor runs without --enforce: decisions are recorded, not carried out',
     });
     this.#graphEveryMs = opts.graphEveryMs ?? 2000;
   }
 
   /** Judges (and so acts) before storing: writing the batch costs far more than judging it. */
   processBatch(events: RuntimeEventInput[]): void {
+    this.#rethrow();
     if (events.length === 0) return;
-    const judged = this.engine.judgeBatch(events.map((e) => finalizeEvent(e, this.#fingerprint)));
-    this.stored += this.engine.storeJudged(judged, null).stored;
-    const now = Date.now();
-    if (now - this.#lastGraph >= this.#graphEveryMs) {
-      this.#lastGraph = now;
-      this.engine.rebuildDirtyRuns();
+    this.#queue.push(this.engine.judgeBatch(events.map((e) => finalizeEvent(e, this.#fingerprint))));
+  }
+
+  /** Writes every judged event still queued (a bind, close and tests reading the store call it first). */
+  flush(): void {
+    this.#queue.flush();
+    this.#rethrow();
+  }
+
+  #store(burst: JudgedBatch): void {
+    try {
+      this.stored += this.engine.storeJudged(burst, null).stored;
+      const now = Date.now();
+      if (now - this.#lastGraph >= this.#graphEveryMs) {
+        this.#lastGraph = now;
+        this.engine.rebuildDirtyRuns();
+      }
+    } catch (err) {
+      this.#failed ??= err;
     }
+  }
+
+  #rethrow(): void {
+    const err = this.#failed;
+    this.#failed = null;
+    if (err !== null) throw err;
   }
 
   /** A scope declared by an app over the sensor's socket: stored, and stored events re-correlated. */
   bind(scope: ToolCallScope): ToolCallScope {
+    this.flush(); // the bind re-correlates stored events: those already judged must be among them
     const { scope: bound } = this.engine.bind(scope);
     this.engine.rebuildDirtyRuns();
     return bound;
@@ -80,6 +99,7 @@ export class StoreEventSink {
 
   async close(): Promise<void> {
     try {
+      this.flush();
       await this.live?.settled();
       this.live?.close();
       this.engine.rebuildDirtyRuns();

@@ -27,3 +27,15 @@ describe('canonicalJson', () => {
     expect(edgeHash('process_forked', from, to)).toBe(contentHash({ name: 'process_forked', from, to }));
   });
 });
+
+describe('canonicalJson of objects whose key lists join alike', () => {
+  it('encodes each exactly, whichever shape was seen first', () => {
+    const a = { 'a\u0000b': 1, c: 2 };
+    const b = { a: 3, 'b\u0000c': 4 };
+    expect(canonicalJson(a)).toBe('{"a\\u0000b":1,"c":2}');
+    expect(canonicalJson(b)).toBe('{"a":3,"b\\u0000c":4}');
+    expect(canonicalJson(a)).toBe('{"a\\u0000b":1,"c":2}');
+    // same keys in another insertion order: the same text
+    expect(canonicalJson({ c: 2, 'a\u0000b': 1 })).toBe(canonicalJson(a));
+  });
+});
