@@ -40,8 +40,10 @@ export class TreeState {
   private readonly knownByPid = new Map<number, ProcessInstance[]>();
   private readonly allByPid = new Map<number, ProcessInstance[]>();
   private readonly cuts = new Map<number, bigint[]>();
-  private readonly kids = new Map<ProcKey, ProcKey[]>();
-  private readonly claims = new Map<ProcKey, Claim[]>();
+  /** Children of each key; sorted when asked for (a shell with 100k children must not pay O(n) per child). */
+  private readonly kids = new Map<ProcKey, { set: Set<ProcKey>; sorted: ProcKey[] | null }>();
+  /** The best claim on each instance's parent so far (claims are totally ordered: the best is a running min). */
+  private readonly claims = new Map<ProcKey, Claim>();
   private readonly labels = new Map<ProcKey, ProcessLabel>();
   private sorted: ProcessInstance[] | null = null;
 
@@ -125,23 +127,27 @@ export class TreeState {
    */
   claim(p: ProcessInstance, c: Claim): void {
     if (c.parent === p.key) return;
-    let list = this.claims.get(p.key);
-    if (list === undefined) this.claims.set(p.key, (list = []));
-    list.push(c);
-    let best = c;
-    for (const x of list) if (cmpClaim(x, best) < 0) best = x;
-    if (best.parent === p.parent) return;
+    const cur = this.claims.get(p.key);
+    if (cur !== undefined && cmpClaim(cur, c) <= 0) return;
+    this.claims.set(p.key, c);
+    if (c.parent === p.parent) return;
     if (p.parent !== null) {
-      const siblings = this.kids.get(p.parent) ?? [];
-      siblings.splice(siblings.indexOf(p.key), 1);
+      const siblings = this.kids.get(p.parent);
+      if (siblings && siblings.set.delete(p.key)) siblings.sorted = null;
     }
-    p.parent = best.parent;
-    insertSorted(this.kids, best.parent, p.key, cmpStr);
+    p.parent = c.parent;
+    let kids = this.kids.get(c.parent);
+    if (kids === undefined) this.kids.set(c.parent, (kids = { set: new Set(), sorted: null }));
+    kids.set.add(p.key);
+    kids.sorted = null;
   }
 
   /** Child keys in key order. */
   children(key: ProcKey): ProcKey[] {
-    return this.kids.get(key) ?? [];
+    const kids = this.kids.get(key);
+    if (kids === undefined) return [];
+    kids.sorted ??= [...kids.set].sort(cmpStr);
+    return kids.sorted;
   }
 
   /** Instances of a pid, in no promised order. */

@@ -1,6 +1,6 @@
 /** @module engine/evidence-engine: the pipeline correlate -> policy -> decisions -> graph objects, over ports. */
 import { Correlator } from '../correlate/index.js';
-import { canonicalJson, contentHash, deriveRunGraph } from '../graph/index.js';
+import { canonicalJson, contentHash, digestRunEvents, drawRunGraph, RunEventDigest } from '../graph/index.js';
 import type { Correlation, RuntimeEvent, ToolCallScope } from '../model/index.js';
 import {
   combineMatches,
@@ -11,7 +11,7 @@ import {
   type EvalContext,
   type EvalScope,
 } from '../policy/index.js';
-import type { AgentDirectory, EventVerdict, EvidenceSink, IntentCheck, Responder } from './ports.js';
+import type { AgentDirectory, EventVerdict, EvidenceSink, IntentCheck, Responder, RunFrame } from './ports.js';
 import { buildDecision, buildRisks, ENFORCING_ACTIONS, unperformedResponse } from './verdict.js';
 
 export interface EngineOptions {
@@ -54,6 +54,8 @@ export function addStats(into: BatchStats, b: BatchStats): void {
 
 /** Ancestry depth handed to policy rules: enough for "shell under curl under a tool call". */
 const POLICY_ANCESTRY = 8;
+/** A run digest holding more events of their own than this is not kept (the next rebuild reads the store). */
+const MAX_DIGEST_KEPT = 200_000;
 
 export class EvidenceEngine {
   readonly correlator = new Correlator();
@@ -63,6 +65,12 @@ export class EvidenceEngine {
   /** Bindings bound through this engine (see bind). */
   readonly #boundHere = new Set<string>();
   readonly #sequences: SequenceTracker;
+  /**
+   * Per run, its events folded as this engine stores them (graph/run-digest), so a rebuild draws the graph
+   * without reading the run's events back. A re-correlation drops them; a digest that counts other than the
+   * store (another process wrote to the run) is re-read.
+   */
+  readonly #digests = new Map<string, RunEventDigest>();
   #treeHasHistory = false;
 
   constructor(opts: EngineOptions) {
@@ -92,6 +100,7 @@ export class EvidenceEngine {
       const verdicts = fresh.map((e) => this.#judge(e, this.correlator.correlate(e)));
       this.#opts.sink.putVerdicts(verdicts);
       countVerdicts(verdicts, stats);
+      this.#fold(fresh, verdicts);
     });
     return stats;
   }
@@ -117,8 +126,22 @@ export class EvidenceEngine {
       stats.duplicates = judged.events.length - fresh.size;
       this.#opts.sink.putVerdicts(verdicts);
       countVerdicts(verdicts, stats);
+      this.#fold(judged.events, verdicts);
     });
     return stats;
+  }
+
+  /** Stored verdicts into the digests of their runs (runs without one are read whole when rebuilt). */
+  #fold(events: readonly RuntimeEvent[], verdicts: readonly EventVerdict[]): void {
+    if (this.#digests.size === 0) return;
+    let byId: Map<string, RuntimeEvent> | null = null;
+    for (const v of verdicts) {
+      const digest = v.correlation.run_id ? this.#digests.get(v.correlation.run_id) : undefined;
+      if (!digest) continue;
+      byId ??= new Map(events.map((e) => [e.event_id!, e]));
+      const e = byId.get(v.event_id);
+      if (e) digest.add(e, v.correlation, v.decision !== null);
+    }
   }
 
   /**
@@ -140,6 +163,8 @@ export class EvidenceEngine {
     const changed = before ? changedWindow(before, scope) : stored ? unionWindow(stored, scope) : { from: scope.started_at_ns, to: scope.ended_at_ns ?? null };
     const stats = changed === 'none' ? emptyStats() : this.reconcile(changed.from, changed.to, history);
     this.#dirtyRuns.add(scope.run_id);
+    // A run that starts here starts its digest empty: its graph then never reads its events back.
+    if (!this.#digests.has(scope.run_id) && this.#opts.sink.countRunEvents(scope.run_id) === 0) this.#digests.set(scope.run_id, new RunEventDigest());
     return { scope, stats };
   }
 
@@ -172,6 +197,8 @@ export class EvidenceEngine {
       if (batch.length >= 5000) flush();
     }
     flush();
+    // re-judged events may have changed runs, decisions or processes: digests are re-read on next rebuild
+    if (stats.received > 0) this.#digests.clear();
     return stats;
   }
 
@@ -187,8 +214,18 @@ export class EvidenceEngine {
   rebuildRun(runId: string): { nodes: number; edges: number } {
     this.#dirtyRuns.delete(runId);
     const sink = this.#opts.sink;
-    const evidence = sink.loadRunEvidence(runId);
-    const graph = deriveRunGraph({ run_id: runId, ...evidence });
+    let digest = this.#digests.get(runId);
+    let frame: RunFrame;
+    if (digest !== undefined && digest.events === sink.countRunEvents(runId)) {
+      frame = sink.loadRunFrame(runId);
+    } else {
+      const evidence = sink.loadRunEvidence(runId);
+      digest = digestRunEvents(evidence);
+      frame = evidence;
+      if (digest.kept.length <= MAX_DIGEST_KEPT) this.#digests.set(runId, digest);
+      else this.#digests.delete(runId);
+    }
+    const graph = drawRunGraph({ run_id: runId, ...frame }, digest);
     sink.transaction(() => sink.replaceRunGraph(runId, graph.nodes, graph.edges));
     return { nodes: graph.nodes.length, edges: graph.edges.length };
   }

@@ -3,7 +3,7 @@
  * judge events without storing them, and the store's case suite runs against it too.
  */
 import type { Correlation, DagEdge, DagNode, RuntimeEvent, ToolCallScope } from '../model/index.js';
-import type { EventVerdict, EvidenceSink, RunEvidence } from './ports.js';
+import type { EventVerdict, EvidenceSink, RunEvidence, RunFrame } from './ports.js';
 
 export class MemoryEvidenceSink implements EvidenceSink {
   readonly events = new Map<string, RuntimeEvent>();
@@ -58,5 +58,16 @@ export class MemoryEvidenceSink implements EvidenceSink {
       risks: ofRun.flatMap((v) => v.risks).sort(byTime),
       responses: ofRun.flatMap((v) => v.responses).sort(byTime),
     };
+  }
+
+  loadRunFrame(runId: string): RunFrame {
+    const { events: _e, correlations: _c, ...frame } = this.loadRunEvidence(runId);
+    return frame;
+  }
+
+  countRunEvents(runId: string): number {
+    let n = 0;
+    for (const v of this.verdicts.values()) if (v.correlation.run_id === runId) n++;
+    return n;
   }
 }

@@ -33,7 +33,13 @@ export interface EvidenceSink {
   loadScopes(): ToolCallScope[];
   loadEventsInWindow(fromNs: bigint, toNs: bigint | null): Iterable<RuntimeEvent>;
   loadRunEvidence(runId: string): RunEvidence;
+  /** A run's evidence but its events (the engine folds those as it stores them: graph/run-digest). */
+  loadRunFrame(runId: string): RunFrame;
+  /** How many stored events the run holds now (a digest that counts fewer missed some: re-derive). */
+  countRunEvents(runId: string): number;
 }
+
+export type RunFrame = Omit<RunEvidence, 'events' | 'correlations'>;
 
 export interface RunEvidence {
   scopes: ToolCallScope[];

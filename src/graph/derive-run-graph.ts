@@ -5,7 +5,6 @@
 import {
   EDGE_NAMES,
   NODE_KINDS,
-  opensForWrite,
   type Correlation,
   type DagEdge,
   type DagNode,
@@ -19,7 +18,8 @@ import {
 } from '../model/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { buildEdge, buildNode } from './dag-builders.js';
-import { fallbackProcessKey, nearestIncludedAncestor, processesFromEvents, type RunGraphProcess } from './run-processes.js';
+import { nearestIncludedAncestor, type RunGraphProcess } from './run-processes.js';
+import { RunEventDigest } from './run-digest.js';
 
 export interface RunGraphInput {
   run_id: string;
@@ -44,6 +44,27 @@ export interface RunGraph {
 const FILE_EVENTS = new Set(['file_open', 'file_rename', 'file_unlink']);
 
 export function deriveRunGraph(input: RunGraphInput): RunGraph {
+  return drawRunGraph(input, digestRunEvents(input));
+}
+
+/** The digest of a run's events (each id once: of differing duplicates, the smallest canonical JSON). */
+export function digestRunEvents(input: Pick<RunGraphInput, 'events' | 'correlations' | 'decisions' | 'process_keys'>): RunEventDigest {
+  const corrOf = new Map(input.correlations.map((c) => [c.event_id, c]));
+  const judged = new Set((input.decisions ?? []).map((d) => d.event_id));
+  const digest = new RunEventDigest();
+  for (const e of pickOne(input.events, (x) => x.event_id ?? canonicalJson(x))) {
+    const id = e.event_id ?? '';
+    const given = e.event_id !== undefined ? input.process_keys?.[e.event_id] : undefined;
+    digest.add(e, corrOf.get(id) ?? null, judged.has(id), given);
+  }
+  return digest;
+}
+
+/** The evidence of a run other than its events, which come folded in a digest. */
+export type RunGraphFrame = Omit<RunGraphInput, 'events' | 'correlations' | 'process_keys'>;
+
+/** The DAG of a run from its digest (see graph/run-digest): the same bytes deriveRunGraph gives for those events. */
+export function drawRunGraph(input: RunGraphFrame, digest: RunEventDigest): RunGraph {
   const run = input.run_id;
   const nodes = new Map<string, DagNode>();
   const edges = new Map<string, DagEdge>();
@@ -77,21 +98,8 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
   }
 
   // processes, parents before children, each under the tool calls its events are attributed to
-  const corrOf = new Map(input.correlations.map((c) => [c.event_id, c]));
-  const events = pickOne(input.events, (e) => e.event_id ?? canonicalJson(e)).sort(byTimeThenId);
-  const procOfEvent = new Map<RuntimeEvent, string>();
-  const procCalls = new Map<string, Set<DagNode>>();
-  for (const e of events) {
-    const given = e.event_id !== undefined ? input.process_keys?.[e.event_id] : undefined;
-    const key = given !== undefined ? given : fallbackProcessKey(e);
-    if (key === null) continue;
-    procOfEvent.set(e, key);
-    const calls = procCalls.get(key) ?? procCalls.set(key, new Set()).get(key)!;
-    const tc = toolCallOf(corrOf.get(e.event_id ?? ''), toolCalls);
-    if (tc !== null) calls.add(tc);
-  }
-  const procs = input.processes ? new Map(input.processes.map((p) => [p.key, p])) : processesFromEvents(events);
-  const included = new Set(procCalls.keys());
+  const procs = input.processes ? new Map(input.processes.map((p) => [p.key, p])) : digest.processes.processes;
+  const included = new Set(digest.procCalls.keys());
   const procNodes = new Map<string, DagNode>();
   const building = new Set<string>();
   const procNode = (key: string): DagNode => {
@@ -101,7 +109,7 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
     const up = nearestIncludedAncestor(key, included, procs);
     // A cycle in bad pid data: the link that closes it is dropped rather than hashed forever.
     const parentNode = up !== null && !building.has(up) ? procNode(up) : null;
-    const calls = [...procCalls.get(key)!].sort((a, b) => cmp(a.hash, b.hash));
+    const calls = [...digest.procCalls.get(key)!].flatMap((id) => toolCalls.get(id) ?? []).sort((a, b) => cmp(a.hash, b.hash));
     const p = procs.get(key);
     const pid = p?.pid ?? Number(key.slice(0, key.indexOf('@')));
     const body = { pid, start_ns: p?.start_ns ?? null, exe: p?.exe ?? null, argv: p?.argv ?? null, comm: p?.comm ?? null };
@@ -117,19 +125,10 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
 
   // runtime events, and the files and endpoints they touched; a process's unjudged read-only opens (the
   // bulk of any build or install: libraries, sources, node_modules) are one summary node, not one each
-  const judged = new Set((input.decisions ?? []).map((d) => d.event_id));
-  const reads = new Map<string, FileReads>();
   const eventNodes = new Map<string, DagNode>();
-  for (const e of events) {
-    const corr = corrOf.get(e.event_id ?? '') ?? null;
-    const pkey = procOfEvent.get(e);
-    const proc = pkey !== undefined ? procNodes.get(pkey)! : null;
-    if (proc && pkey !== undefined && isPlainRead(e) && !judged.has(e.event_id ?? '')) {
-      const r = reads.get(pkey) ?? reads.set(pkey, { proc, count: 0, paths: new Set() }).get(pkey)!;
-      r.count++;
-      r.paths.add(e.path!);
-      continue;
-    }
+  const kept = digest.kept.slice().sort((a, b) => byTimeThenId(a.event, b.event));
+  for (const { event: e, correlation: corr, pkey } of kept) {
+    const proc = pkey !== null ? procNodes.get(pkey)! : null;
     const tc = toolCallOf(corr ?? undefined, toolCalls);
     const parents = proc ? [proc.hash] : tc ? [tc.hash] : [];
     const n = add('runtime_event', `event:${e.event_id ?? ''}`, { event: e, correlation: corr }, parents);
@@ -141,11 +140,12 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
     if (endpoint !== null) link('event_connected', n, leaf('endpoint', `endpoint:${endpoint}`, { endpoint }));
   }
 
-  for (const [pkey, r] of [...reads].sort(([a], [b]) => cmp(a, b))) {
+  for (const [pkey, r] of [...digest.reads].sort(([a], [b]) => cmp(a, b))) {
     const paths = [...r.paths].sort(cmp);
     const body = { count: r.count, distinct: paths.length, paths: paths.slice(0, MAX_READ_PATHS), truncated: paths.length > MAX_READ_PATHS };
-    const n = add('file_reads', `file_reads:${pkey.replace('@', ':')}`, body, [r.proc.hash]);
-    link('process_read_files', r.proc, n);
+    const proc = procNodes.get(pkey)!;
+    const n = add('file_reads', `file_reads:${pkey.replace('@', ':')}`, body, [proc.hash]);
+    link('process_read_files', proc, n);
   }
 
   // decision -> event, risk -> decision, response -> risk (or decision, or event)
@@ -180,20 +180,8 @@ export function deriveRunGraph(input: RunGraphInput): RunGraph {
   return { nodes: [...nodes.values()].sort(byKindThenKey), edges: [...edges.values()].sort(byNameThenEnds) };
 }
 
-interface FileReads {
-  proc: DagNode;
-  count: number;
-  paths: Set<string>;
-}
-
 /** Paths a file_reads summary lists (the count covers every open): a bound on one node's size. */
 export const MAX_READ_PATHS = 1000;
-
-/** An open that only reads, with its flags known (a source without flags cannot tell, so it keeps a node). */
-function isPlainRead(e: RuntimeEvent): boolean {
-  if (e.type !== 'file_open' || typeof e.path !== 'string' || e.path === '' || !e.open_flags || e.open_flags.length === 0) return false;
-  return !opensForWrite(e.open_flags);
-}
 
 function toolCallOf(corr: Correlation | undefined, toolCalls: ReadonlyMap<string, DagNode>): DagNode | null {
   return corr?.tool_call_id ? (toolCalls.get(corr.tool_call_id) ?? null) : null;

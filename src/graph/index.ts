@@ -1,7 +1,8 @@
 /** @module graph: canonical JSON, content addresses, DAG builders, explain and verify over plain data. */
 export * from './canonical-json.js';
 export { buildEdge, buildNode, edgeHash, nodeHash, toPlain } from './dag-builders.js';
-export { deriveRunGraph, type RunGraph, type RunGraphInput } from './derive-run-graph.js';
+export { deriveRunGraph, digestRunEvents, drawRunGraph, type RunGraph, type RunGraphFrame, type RunGraphInput } from './derive-run-graph.js';
+export { RunEventDigest } from './run-digest.js';
 export { fallbackProcessKey, type RunGraphProcess } from './run-processes.js';
 export { verifyGraph, type GraphProblem, type GraphProblemKind, type GraphVerification } from './verify-graph.js';
 export {

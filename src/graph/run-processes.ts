@@ -29,40 +29,55 @@ interface Pick {
   rank: [number, number, bigint, string];
 }
 
-/** Processes read off events: a fork's parent first, then a parent given with its start, then the earliest. */
-export function processesFromEvents(events: readonly RuntimeEvent[]): Map<string, RunGraphProcess> {
-  const out = new Map<string, RunGraphProcess>();
-  const picks = new Map<string, Pick>();
-  const labels = new Map<string, { exec: boolean; t: bigint; text: string }>();
-  for (const e of events) {
+/**
+ * Processes read off events, one event at a time and in any order (a run's graph grows as events arrive):
+ * a fork's parent first, then a parent given with its start, then the earliest.
+ */
+export class ProcessFold {
+  readonly #out = new Map<string, RunGraphProcess>();
+  readonly #picks = new Map<string, Pick>();
+  readonly #labels = new Map<string, { exec: boolean; t: bigint; text: string }>();
+
+  add(e: RuntimeEvent): void {
     const key = fallbackProcessKey(e);
-    if (key === null) continue;
-    let p = out.get(key);
-    if (p === undefined) out.set(key, (p = { key, pid: e.pid!, start_ns: e.process_start_ns ?? null, parent: null }));
+    if (key === null) return;
+    let p = this.#out.get(key);
+    if (p === undefined) this.#out.set(key, (p = { key, pid: e.pid!, start_ns: e.process_start_ns ?? null, parent: null }));
     if (e.ppid !== null && e.ppid !== undefined) {
       const parent = `${e.ppid}@${e.parent_start_ns ?? '?'}`;
       const rank: Pick['rank'] = [e.type === 'process_fork' ? 0 : 1, e.parent_start_ns != null ? 0 : 1, e.time_ns, parent];
-      const cur = picks.get(key);
-      if (parent !== key && (cur === undefined || lessRank(rank, cur.rank))) picks.set(key, { parent, rank });
+      const cur = this.#picks.get(key);
+      if (parent !== key && (cur === undefined || lessRank(rank, cur.rank))) {
+        this.#picks.set(key, { parent, rank });
+        p.parent = parent;
+      }
     }
     if (e.exe || e.comm || e.argv) {
       // The latest exec, else the earliest event; content breaks ties so input order never matters.
       const exec = e.type === 'process_exec';
       const text = JSON.stringify([e.exe ?? null, e.argv ?? null, e.comm ?? null]);
-      const cur = labels.get(key);
+      const cur = this.#labels.get(key);
       const better =
         cur === undefined ||
         (exec !== cur.exec ? exec : e.time_ns !== cur.t ? (exec ? e.time_ns > cur.t : e.time_ns < cur.t) : text < cur.text);
       if (better) {
-        labels.set(key, { exec, t: e.time_ns, text });
+        this.#labels.set(key, { exec, t: e.time_ns, text });
         p.exe = e.exe ?? null;
         p.argv = e.argv ?? null;
         p.comm = e.comm ?? null;
       }
     }
   }
-  for (const [key, pick] of picks) out.get(key)!.parent = pick.parent;
-  return out;
+
+  get processes(): ReadonlyMap<string, RunGraphProcess> {
+    return this.#out;
+  }
+}
+
+export function processesFromEvents(events: readonly RuntimeEvent[]): Map<string, RunGraphProcess> {
+  const fold = new ProcessFold();
+  for (const e of events) fold.add(e);
+  return new Map(fold.processes);
 }
 
 function lessRank(a: Pick['rank'], b: Pick['rank']): boolean {

@@ -2,7 +2,7 @@
  * @module record/observed-sink: an EvidenceSink that passes everything to the store and tells the recorder
  * about each verdict as it is written, so risks and responses can be shown while the command still runs.
  */
-import type { EventVerdict, EvidenceSink, RunEvidence } from '../engine/index.js';
+import type { EventVerdict, EvidenceSink, RunEvidence, RunFrame } from '../engine/index.js';
 import type { DagEdge, DagNode, RuntimeEvent, ToolCallScope } from '../model/index.js';
 
 export class ObservedSink implements EvidenceSink {
@@ -45,5 +45,13 @@ export class ObservedSink implements EvidenceSink {
 
   loadRunEvidence(runId: string): RunEvidence {
     return this.#inner.loadRunEvidence(runId);
+  }
+
+  loadRunFrame(runId: string): RunFrame {
+    return this.#inner.loadRunFrame(runId);
+  }
+
+  countRunEvents(runId: string): number {
+    return this.#inner.countRunEvents(runId);
   }
 }

@@ -16,14 +16,14 @@ import type {
   ToolCallScope,
 } from '../model/index.js';
 import type { Ed25519KeyPair, SignedAnchor } from '../ledger/index.js';
-import type { EventVerdict, EvidenceSink, RunEvidence } from '../engine/index.js';
+import type { EventVerdict, EvidenceSink, RunEvidence, RunFrame } from '../engine/index.js';
 import { openDatabase, type Db } from './open-database.js';
 import { writeTransaction } from './store-lock.js';
 import { encodeBody, encodeEvent } from './codec.js';
 import { EventBlockWriter } from './event-blocks.js';
 import { CorrelationLog } from './correlation-log.js';
 import { StringIds } from './string-ids.js';
-import { eventsOfRows, findEventRow, ROW_COLS, selectRows } from './event-rows.js';
+import { eventsOfRows, findEventRow, ROW_COLS, RUN_KINDS, selectRows } from './event-rows.js';
 import { migrateEventLayout } from './event-layout-migration.js';
 import * as q from './queries.js';
 import { LedgerWriter } from './ledger-writer.js';
@@ -64,6 +64,7 @@ export class EvidenceStore implements EvidenceSink {
   #blocks: EventBlockWriter;
   #correlations: CorrelationLog;
   #setKind: Stmt;
+  #countRunEvents: Stmt;
   #insertBatch: Stmt;
   #insertPolicy: Stmt;
   #scopes: VersionedRows;
@@ -83,6 +84,7 @@ export class EvidenceStore implements EvidenceSink {
     this.#blocks = new EventBlockWriter(db, this.ledger, this.#strings);
     this.#correlations = new CorrelationLog(db, this.ledger);
     this.#setKind = db.prepare('UPDATE event_rows SET kind = ? WHERE key = ?');
+    this.#countRunEvents = db.prepare(`SELECT COUNT(*) FROM event_rows e WHERE e.kind IN (${RUN_KINDS()})`).pluck();
     this.#insertBatch = db.prepare(
       `INSERT OR IGNORE INTO ingest_batches (batch_id, source_file, format, input_sha256, lines, accepted,
          duplicates, rejected, rejected_lines, started_at, finished_at, ledger_seq, complete, started_seq)
@@ -174,9 +176,8 @@ export class EvidenceStore implements EvidenceSink {
    */
   insertEvents(events: RuntimeEvent[], batchId: string | null): RuntimeEvent[] {
     return this.transaction(() => {
-      const fresh: RuntimeEvent[] = [];
-      for (const e of events) if (this.#blocks.add(e, encodeEvent(e), batchId)) fresh.push(e);
-      return fresh;
+      const added = this.#blocks.addMany(events.map((event) => ({ event, body: encodeEvent(event) })), batchId);
+      return events.filter((_, i) => added[i]);
     });
   }
 
@@ -205,7 +206,7 @@ export class EvidenceStore implements EvidenceSink {
 
   /** For the layout migration (store/event-layout-migration): an old row's event, its stored body kept byte for byte. */
   copyLegacyEvent(e: RuntimeEvent, body: string, batchId: string | null): boolean {
-    return this.transaction(() => this.#blocks.add(e, body, batchId));
+    return this.transaction(() => this.#blocks.addMany([{ event: e, body }], batchId)[0] === true);
   }
 
   /** For the layout migration: correlations without verdicts. */
@@ -352,5 +353,18 @@ export class EvidenceStore implements EvidenceSink {
       risks: q.risksOfRun(this.db, runId),
       responses: q.responsesOfRun(this.db, runId),
     };
+  }
+
+  loadRunFrame(runId: string): RunFrame {
+    return {
+      scopes: q.listScopes(this.db, runId),
+      decisions: q.decisionsOfRun(this.db, runId),
+      risks: q.risksOfRun(this.db, runId),
+      responses: q.responsesOfRun(this.db, runId),
+    };
+  }
+
+  countRunEvents(runId: string): number {
+    return this.#countRunEvents.get(runId) as number;
   }
 }
