@@ -8,6 +8,18 @@ const EVENT_NS_FIELDS = ['time_ns', 'process_start_ns', 'parent_start_ns'] as co
  * the stored text (verify re-canonicalizes what it reads), and JSON.stringify is several times faster.
  */
 export function encodeBody(value: unknown): string {
+  // A replacer makes JSON.stringify several times slower. Bodies carry their bigints at the top level
+  // (time_ns, latency_ns): convert those on a shallow copy; a nested one makes stringify throw, and the
+  // replacer then handles it (the same text either way).
+  if (value !== null && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const copy: Record<string, unknown> = { ...(value as Record<string, unknown>) };
+    for (const k in copy) if (typeof copy[k] === 'bigint') copy[k] = (copy[k] as bigint).toString();
+    try {
+      return JSON.stringify(copy);
+    } catch {
+      /* a nested bigint */
+    }
+  }
   return toJsonText(value);
 }
 
