@@ -28,7 +28,7 @@ import { migrateEventLayout } from './event-layout-migration.js';
 import * as q from './queries.js';
 import { LedgerWriter } from './ledger-writer.js';
 import { resolveSigningKey } from './ledger-key.js';
-import { ensureSealedTriggers, readMode, writeMode, type StoreMode } from './store-mode.js';
+import { ensureSealedTriggers, hasSealedTriggers, readMode, writeMode, type StoreMode } from './store-mode.js';
 import { VersionedRows } from './versioned-rows.js';
 import { VerdictWriter } from './verdict-writer.js';
 import { RunGraphWriter } from './run-graph-writer.js';
@@ -100,7 +100,8 @@ export class EvidenceStore implements EvidenceSink {
     this.#verdicts = new VerdictWriter(db, L);
     this.#graphs = new RunGraphWriter(db, L);
     this.query = new StoreQueries(db);
-    if (this.#mode === 'sealed' && !opts.mustExist) writeTransaction(db, () => ensureSealedTriggers(db));
+    // checked first without the write lock: only a store sealed before 007 needs the new triggers, once
+    if (this.#mode === 'sealed' && !opts.mustExist && !hasSealedTriggers(db)) writeTransaction(db, () => ensureSealedTriggers(db));
     migrateEventLayout(this);
   }
 

@@ -90,10 +90,14 @@ function sealedTriggerSql(): string {
   return out.join('\n');
 }
 
+/** Whether a sealed store has the triggers of every protected table (one made before 007 lacks some). */
+export function hasSealedTriggers(db: Db): boolean {
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'sealed_event_rows_no_update'`).get() !== undefined;
+}
+
 /** A sealed store created before a migration added tables gets their triggers when it is next opened. */
 export function ensureSealedTriggers(db: Db): void {
-  const have = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'sealed_event_rows_no_update'`).get();
-  if (!have) db.exec(sealedTriggerSql());
+  if (!hasSealedTriggers(db)) db.exec(sealedTriggerSql());
 }
 
 /**
