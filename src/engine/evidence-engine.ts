@@ -267,11 +267,9 @@ export class EvidenceEngine {
         if (p) ancestry.push({ pid: p.pid, exe: p.exe, comm: p.comm, ...(p.argv ? { argv: p.argv } : {}) });
       }
     }
-    return {
-      scope: scope ? this.#evalScope(scope) : null,
-      ancestry,
-      ...((scope?.workspace ?? this.#opts.workspace) ? { workspace: (scope?.workspace ?? this.#opts.workspace)! } : {}),
-    };
+    // the workspace the scope declares, else the engine's (record's workdir)
+    const workspace = scope?.workspace ?? this.#opts.workspace;
+    return { scope: scope ? this.#evalScope(scope) : null, ancestry, ...(workspace ? { workspace } : {}) };
   }
 
   #evalScope(scope: ToolCallScope): EvalScope {
@@ -287,11 +285,6 @@ export class EvidenceEngine {
   }
 }
 
-/**
- * What a re-bind of a scope this engine bound changes: one that only ended (or moved its end) changes the
- * attribution of events after the earlier end alone, so ending a tool call of 10^6 events re-judges none
- * of them. Any other change re-correlates the whole window.
- */
 /** Both windows of a scope that changed: events of the old one may no longer belong, of the new one may now. */
 function unionWindow(a: ToolCallScope, b: ToolCallScope): { from: bigint; to: bigint | null } {
   const from = a.started_at_ns < b.started_at_ns ? a.started_at_ns : b.started_at_ns;
@@ -300,6 +293,11 @@ function unionWindow(a: ToolCallScope, b: ToolCallScope): { from: bigint; to: bi
   return { from, to: ea === null || eb === null ? null : ea > eb ? ea : eb };
 }
 
+/**
+ * What a re-bind of a scope this engine bound changes: one that only ended (or moved its end) changes the
+ * attribution of events after the earlier end alone, so ending a tool call of 10^6 events re-judges none
+ * of them. Any other change re-correlates both windows.
+ */
 function changedWindow(before: ToolCallScope, after: ToolCallScope): { from: bigint; to: bigint | null } | 'none' {
   const whole = unionWindow(before, after);
   if (canonicalJson({ ...before, ended_at_ns: null }) !== canonicalJson({ ...after, ended_at_ns: null })) return whole;

@@ -6,20 +6,33 @@
  * duplication lets two different leaf lists share a root). The empty tree's hash is sha256("").
  * Built bottom-up level by level, which gives the same tree as the RFC's recursive split without recursion.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { bytesEqual, sha256Bytes } from './encoding.js';
-
-const LEAF_PREFIX = new Uint8Array([0x00]);
-const NODE_PREFIX = new Uint8Array([0x01]);
 
 export const EMPTY_TREE_ROOT: Uint8Array = sha256Bytes(new Uint8Array(0));
 
-export function leafHash(data: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(LEAF_PREFIX).update(data).digest());
+// One-shot hashing of the prefixed bytes: a Hash object per call would cost more than the hash itself,
+// and every stored event is a leaf and, on average, one inner node of its block's tree.
+function sha256Of(buf: Uint8Array | string): Uint8Array {
+  const d = hash('sha256', buf, 'buffer');
+  return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+}
+
+/** leaf = sha256(0x00 || data); text is hashed as UTF-8, where U+0000 is the single byte 0x00. */
+export function leafHash(data: Uint8Array | string): Uint8Array {
+  if (typeof data === 'string') return sha256Of(`\u0000${data}`);
+  const buf = Buffer.allocUnsafe(data.byteLength + 1);
+  buf[0] = 0x00;
+  buf.set(data, 1);
+  return sha256Of(buf);
 }
 
 export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
-  return new Uint8Array(createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest());
+  const buf = Buffer.allocUnsafe(1 + left.byteLength + right.byteLength);
+  buf[0] = 0x01;
+  buf.set(left, 1);
+  buf.set(right, 1 + left.byteLength);
+  return sha256Of(buf);
 }
 
 function nextLevel(level: readonly Uint8Array[]): Uint8Array[] {

@@ -7,11 +7,10 @@
  * written when the transaction ends, so the correlation the engine sets right after storing an event goes
  * into the row's insert instead of an update.
  */
-import * as crypto from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { RuntimeEvent } from '../model/index.js';
-import { bytesToHex, merkleRootFromLeafHashes } from '../ledger/index.js';
+import { bytesToHex, leafHash, merkleRootFromLeafHashes } from '../ledger/index.js';
 import { StoreError } from '../errors.js';
 import type { LedgerWriter } from './ledger-writer.js';
 import type { Db } from './open-database.js';
@@ -26,44 +25,17 @@ const ROWS_PER_INSERT = 64;
 const LOOKUP_CHUNK = 256;
 const tailsSql = (n: number) => `SELECT key, id_tail FROM event_rows WHERE key IN (${Array.from({ length: n }, () => '?').join(',')})`;
 const ROW_COLUMNS = 13;
-const LEAF_PREFIX = Buffer.from([0x00]);
-/** One-shot hashing (Node >= 20.12) costs a third of createHash per call: three calls per stored event. */
-const oneShot = (crypto as { hash?: (alg: string, data: string | Uint8Array, enc: 'buffer') => Buffer }).hash;
-
 /** RFC 9162 leaf hash of one stored body: what a block's Merkle root is built over, and what proofs start from. */
 export function eventLeaf(body: string): Buffer {
-  // '\u0000' is the single byte 0x00 in UTF-8: the leaf prefix
-  if (oneShot) return oneShot('sha256', `\u0000${body}`, 'buffer');
-  return crypto.createHash('sha256').update(LEAF_PREFIX).update(body, 'utf8').digest();
+  const l = leafHash(body);
+  return Buffer.from(l.buffer, l.byteOffset, l.byteLength);
 }
 
-/**
- * The object hash of a block's ledger entry: the RFC 9162 root over its leaves (32 bytes each), as
- * ledger/merkle computes it, level by level in one scratch buffer (a block has up to 1,023 inner nodes).
- */
+/** The object hash of a block's ledger entry: the RFC 9162 root over its leaves (32 bytes each). */
 export function blockRoot(leaves: Uint8Array): string {
-  if (!oneShot) {
-    const list: Uint8Array[] = [];
-    for (let i = 0; i + 32 <= leaves.byteLength; i += 32) list.push(leaves.subarray(i, i + 32));
-    return bytesToHex(merkleRootFromLeafHashes(list));
-  }
-  let n = Math.floor(leaves.byteLength / 32);
-  if (n === 0) return bytesToHex(merkleRootFromLeafHashes([]));
-  let level = Buffer.from(leaves.buffer, leaves.byteOffset, n * 32);
-  const pair = Buffer.allocUnsafe(65);
-  pair[0] = 0x01;
-  while (n > 1) {
-    const next = Buffer.allocUnsafe(Math.ceil(n / 2) * 32);
-    let o = 0;
-    for (let i = 0; i + 1 < n; i += 2, o += 32) {
-      level.copy(pair, 1, i * 32, i * 32 + 64);
-      oneShot('sha256', pair, 'buffer').copy(next, o);
-    }
-    if (n % 2 === 1) level.copy(next, o, (n - 1) * 32, n * 32); // an odd node is carried up unchanged
-    level = next;
-    n = Math.ceil(n / 2);
-  }
-  return level.subarray(0, 32).toString('hex');
+  const list: Uint8Array[] = [];
+  for (let i = 0; i + 32 <= leaves.byteLength; i += 32) list.push(leaves.subarray(i, i + 32));
+  return bytesToHex(merkleRootFromLeafHashes(list));
 }
 
 export function packBodies(bodies: readonly string[]): Buffer {
@@ -170,10 +142,6 @@ export class EventBlockWriter {
     const first = !q.judged;
     q.judged = true;
     return { key: q.key, first, changed };
-  }
-
-  isQueued(eventId: string): boolean {
-    return this.#queued.has(eventId);
   }
 
   /** Writes the open block and every queued row; the store calls it just before the ledger signs. */

@@ -49,10 +49,7 @@ export function migrateEventLayout(store: EvidenceStore): void {
     total += rows.length;
     store.transaction(() => {
       const events = rows.map((r) => decodeEvent(r.body));
-      rows.forEach((r, i) => {
-        const e = events[i]!;
-        if (store.copyLegacyEvent(e, r.body, r.batch_id)) copied++;
-      });
+      copied += store.copyLegacyEvents(rows.map((r, i) => ({ event: events[i]!, body: r.body, batchId: r.batch_id })));
       const verdicts = rows.flatMap((r, i) =>
         r.tier === null
           ? []

@@ -2,7 +2,7 @@
  * @module store/event-rows: reads of events and their correlations in the block layout (migration 007):
  * select narrow rows, then take their bodies from the blocks, each block inflated once per read.
  */
-import type { Correlation, RuntimeEvent } from '../model/index.js';
+import type { RuntimeEvent } from '../model/index.js';
 import { decodeEvent } from './codec.js';
 import { BlockReader } from './event-blocks.js';
 import { eventIdTail, eventKey, lastProbeKey } from './event-keys.js';
@@ -82,11 +82,6 @@ export function* eventsOfRows(db: Db, rows: Iterable<EventRow>, decode: (body: s
   yield* drain();
 }
 
-/** Iterates rows of `sql` (ROW_COLS) without loading them all. */
-export function* iterateRows(db: Db, sql: string, ...params: unknown[]): Generator<EventRow> {
-  yield* db.prepare(sql).iterate(...params) as IterableIterator<EventRow>;
-}
-
 /** Every kind by id (few: a kind is shared by all events one scope binds the same way). */
 export function loadKinds(db: Db, runId?: string): Map<number, CorrelationKind> {
   const rows = (runId === undefined
@@ -103,8 +98,4 @@ export function idOfBody(body: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-export function correlationOf(eventId: string, kind: CorrelationKind): Correlation {
-  return { event_id: eventId, ...kind };
 }

@@ -205,9 +205,22 @@ export class EvidenceStore implements EvidenceSink {
     return queued?.first ?? false;
   }
 
-  /** For the layout migration (store/event-layout-migration): an old row's event, its stored body kept byte for byte. */
-  copyLegacyEvent(e: RuntimeEvent, body: string, batchId: string | null): boolean {
-    return this.transaction(() => this.#blocks.addMany([{ event: e, body }], batchId)[0] === true);
+  /**
+   * For the layout migration (store/event-layout-migration): old rows' events, their stored bodies kept byte
+   * for byte. Returns how many were not copied before.
+   */
+  copyLegacyEvents(items: readonly { event: RuntimeEvent; body: string; batchId: string | null }[]): number {
+    return this.transaction(() => {
+      let copied = 0;
+      // addMany takes one batch id: consecutive rows of the same batch go in together
+      for (let i = 0; i < items.length; ) {
+        let j = i + 1;
+        while (j < items.length && items[j]!.batchId === items[i]!.batchId) j++;
+        copied += this.#blocks.addMany(items.slice(i, j), items[i]!.batchId).filter(Boolean).length;
+        i = j;
+      }
+      return copied;
+    });
   }
 
   /** For the layout migration: correlations without verdicts. */

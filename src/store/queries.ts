@@ -21,7 +21,6 @@ import { kindOfRow, unpackPairs } from './correlation-log.js';
 import { eventKey } from './event-keys.js';
 import {
   bodiesOf,
-  correlationOf as withEvent,
   eventBody,
   eventsOfRows,
   findEventRow,
@@ -113,7 +112,7 @@ export function eventsAndCorrelationsOfRun(db: Db, runId: string): { events: Run
     const e = decodeEvent(body);
     events.push(e);
     const kind = kinds.get((rows[i] as { kind: number }).kind);
-    if (kind) correlations.push(withEvent(e.event_id!, kind));
+    if (kind) correlations.push({ event_id: e.event_id!, ...kind });
   });
   return { events, correlations };
 }
@@ -162,7 +161,7 @@ export function correlationOf(db: Db, eventId: string): Correlation | null {
   const row = findEventRow(db, eventId);
   if (!row || row.kind === 0) return null;
   const k = db.prepare('SELECT * FROM correlation_kinds WHERE id = ?').get(row.kind) as Record<string, unknown> | undefined;
-  return k ? withEvent(eventId, kindOfRow(k)) : null;
+  return k ? { event_id: eventId, ...kindOfRow(k) } : null;
 }
 
 export function decisionsOfRun(db: Db, runId: string): PolicyDecision[] {

@@ -8,15 +8,12 @@ import type { Db } from './open-database.js';
 
 export class StringIds {
   readonly #ids = new Map<string, number>();
-  readonly #values = new Map<number, string>();
   readonly #find: Database.Statement;
   readonly #insert: Database.Statement;
-  readonly #byId: Database.Statement;
 
   constructor(db: Db) {
     this.#find = db.prepare('SELECT id FROM strings WHERE value = ?').pluck();
     this.#insert = db.prepare('INSERT INTO strings (value) VALUES (?) RETURNING id').pluck();
-    this.#byId = db.prepare('SELECT value FROM strings WHERE id = ?').pluck();
   }
 
   /** The id of `value`, created if new (inside the caller's write transaction). */
@@ -39,17 +36,7 @@ export class StringIds {
     return id;
   }
 
-  valueOf(id: number): string | undefined {
-    let v = this.#values.get(id);
-    if (v === undefined) {
-      v = this.#byId.get(id) as string | undefined;
-      if (v !== undefined) this.#values.set(id, v);
-    }
-    return v;
-  }
-
   clear(): void {
     this.#ids.clear();
-    this.#values.clear();
   }
 }
