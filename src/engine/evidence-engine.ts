@@ -131,6 +131,15 @@ export class EvidenceEngine {
     return stats;
   }
 
+  /**
+   * What judgeBatch produced, written by someone else (the storage thread): folded into the run digests as
+   * if stored here. A live event that turns out a duplicate leaves its digest one ahead of the store, which
+   * the count check at the next rebuild catches (the run is read back).
+   */
+  foldJudged(judged: JudgedBatch): void {
+    this.#fold(judged.events, judged.verdicts);
+  }
+
   /** Stored verdicts into the digests of their runs (runs without one are read whole when rebuilt). */
   #fold(events: readonly RuntimeEvent[], verdicts: readonly EventVerdict[]): void {
     if (this.#digests.size === 0) return;

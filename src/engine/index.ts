@@ -4,4 +4,4 @@ export * from './verdict.js';
 export * from './evidence-engine.js';
 export * from './normalize.js';
 export * from './memory-sink.js';
-export { JudgedQueue, MAX_QUEUED_EVENTS, type JudgedQueueOptions } from './judged-queue.js';
+export { JudgedQueue, MAX_QUEUED_EVENTS, WRITE_EVENTS, type JudgedQueueOptions } from './judged-queue.js';

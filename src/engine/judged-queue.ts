@@ -2,9 +2,10 @@
  * @module engine/judged-queue: judged events waiting for the store, written one burst at a time.
  *
  * A live source (the sensor's ring, a record capture) delivers many small batches in one turn of the event
- * loop. Each is judged at once (containment must not wait for storage); the queue writes them all in one
- * transaction once the turn's pending batches are in (setImmediate runs after them), so a burst costs one
- * commit and one signed head instead of one per ring batch. Past `maxEvents` the write is forced, which
+ * loop. Each is judged at once (containment must not wait for storage); the queue hands them on as one
+ * burst once the turn's pending batches are in (setImmediate runs after them), or sooner past `maxEvents`,
+ * so a burst costs one hand-over and one commit instead of one per ring batch (service/judged-storage
+ * hands bursts to the storage thread). Past `maxEvents` the write is forced, which
  * bounds the queue's memory in a burst the loop never pauses in. A scheduled write takes at most
  * `writeEvents` and leaves the rest for the next turn, so batches that arrive meanwhile are judged (and
  * contained) within one such write, not after the whole burst is stored. Whatever reads the store (a

@@ -2,8 +2,17 @@
  * @module engine/normalize: completes a mapped event (secrets redacted, ISO time, content-addressed id) before
  * it is judged and stored.
  */
-import { contentHash } from '../graph/index.js';
-import { nsToIso, redactEvent, type Fingerprint, type RuntimeEvent, type RuntimeEventInput } from '../model/index.js';
+import { sha256Hex } from '../graph/index.js';
+import {
+  encodeEventJson,
+  nsToIso,
+  redactEvent,
+  rememberBody,
+  withEventId,
+  type Fingerprint,
+  type RuntimeEvent,
+  type RuntimeEventInput,
+} from '../model/index.js';
 
 function toNs(v: unknown): bigint | null | undefined {
   if (v === undefined || v === null || typeof v === 'bigint') return v;
@@ -26,6 +35,14 @@ export function finalizeEvent(input: RuntimeEventInput, fingerprint?: Fingerprin
   if (input.parent_start_ns !== undefined) e.parent_start_ns = toNs(input.parent_start_ns);
   e.host ??= '';
   e.time ??= nsToIso(e.time_ns);
-  e.event_id ??= contentHash({ v: 'agentprov.event/v1', ...e });
+  if (e.event_id == null) {
+    // (a null id would be written into the text; an undefined member is left out)
+    if (e.event_id === null) delete (e as { event_id?: string | null }).event_id;
+    // The id hashes the event's JSON (fields in the order its producer built them: producers build each
+    // kind in one fixed order); that same text, id added, is the body the store keeps (model/event-json).
+    const text = encodeEventJson(e);
+    e.event_id = sha256Hex(`agentprov.event/v2\n${text}`);
+    rememberBody(e, withEventId(text, e.event_id));
+  }
   return e;
 }

@@ -8,3 +8,4 @@ export * from './open-flags.js';
 export * from './json.js';
 export * from './redact.js';
 export * from './event-subject.js';
+export * from './event-json.js';

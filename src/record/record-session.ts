@@ -6,7 +6,8 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { contentHash } from '../graph/index.js';
-import { finalizeEvent, JudgedQueue, type EvidenceEngine, type EventVerdict, type JudgedBatch } from '../engine/index.js';
+import { finalizeEvent, type EvidenceEngine, type EventVerdict } from '../engine/index.js';
+import { JudgedStorage } from '../service/judged-storage.js';
 import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import { nsToIso, redactArgv } from '../model/index.js';
 import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
@@ -70,8 +71,8 @@ export class RecordSession {
   readonly #seenRisks = new Set<string>();
   readonly #seenResponses = new Set<string>();
   #closed = false;
-  /** Judged, not yet stored (see ingest). */
-  readonly #judged: JudgedQueue;
+  /** Judged, not yet stored: written by the storage thread (see ingest). */
+  readonly #judged: JudgedStorage;
   #lost = 0;
   #firstLoss: unknown = null;
   events = 0;
@@ -86,7 +87,6 @@ export class RecordSession {
     this.now = opts.now ?? systemNow;
     this.blobs = new FsBlobStore(store.dataDir);
     this.fingerprint = dataDirFingerprint(store.dataDir);
-    this.#judged = new JudgedQueue({ write: (burst) => this.#store(burst) });
     this.#batchId = contentHash({ v: 'agentprov.record-batch/v1', pid: process.pid, nonce: randomBytes(8).toString('hex') });
     const responder = this.enforce
       ? new RecordResponder({
@@ -105,6 +105,18 @@ export class RecordSession {
       clock: this.now,
       ...(responder ? { responder } : {}),
       ...(opts.workspace ? { workspace: opts.workspace } : {}),
+    });
+    this.#judged = new JudgedStorage({
+      store,
+      engine: this.engine,
+      batchId: this.#batchId,
+      fingerprint: this.fingerprint,
+      now: this.now,
+      onHandedOff: (burst) => {
+        this.events += burst.events.length;
+        this.#observe(burst.verdicts);
+      },
+      onLoss: (err, events) => this.#loss(err ?? new Error(`${events} events lost: the storage queue was full`), events),
     });
   }
 
@@ -307,15 +319,10 @@ export class RecordSession {
 
   /** Writes every judged event still queued; whatever reads the store (binding, ending, queries) calls it first. */
   flushStore(): void {
-    this.#judged.flush();
-  }
-
-  #store(burst: JudgedBatch): void {
     try {
-      this.engine.storeJudged(burst, this.#batchId);
-      this.events += burst.events.length;
-    } catch (err) {
-      this.#loss(err, burst.events.length);
+      this.#judged.flush();
+    } catch {
+      // counted and reported through onLoss as the storage thread failed it
     }
   }
 
@@ -343,7 +350,10 @@ export class RecordSession {
     };
     for (const tc of this.#calls.all()) await step(() => this.endToolCall(tc, { outcome: 'ended', exit_code: null, signal: null }));
     await step(() => this.capture.stop());
-    await step(async () => this.flushStore());
+    await step(async () => {
+      this.flushStore();
+      await this.#judged.close();
+    });
     for (const [run, dir] of this.#runDirs) {
       if (this.#keptDirs.has(run)) continue;
       await removeLeaf(dir).catch((err: unknown) => this.#opts.onError?.(err));

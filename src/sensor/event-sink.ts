@@ -8,6 +8,8 @@ import { nsToIso, redactEvent, toJsonText, type RuntimeEventInput } from '../mod
 export interface EventSink {
   processBatch(events: RuntimeEventInput[]): void;
   close?(): void | Promise<void>;
+  /** Events judged and then lost before storage (a full storage queue), each gap stored as a telemetry_loss. */
+  readonly lost?: number;
 }
 
 // The model's 64-bit nanosecond fields: converted by name, so JSON.stringify needs no replacer (which it would

@@ -171,8 +171,9 @@ export async function runSensorCli(argv: string[], io: SensorCliIo): Promise<num
     await sensor.stop();
     sensor = null;
     await sink.close?.();
+    const lost = sink.lost ? `, ${sink.lost} lost to a full storage queue (recorded as telemetry_loss)` : '';
     sink = null;
-    io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}agentprov-sensor: stopped after ${events} events, ${final.totalDropped} dropped in the kernel\n`);
+    io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}agentprov-sensor: stopped after ${events} events, ${final.totalDropped} dropped in the kernel${lost}\n`);
     return 0;
   } catch (err) {
     const { code, text } = describeError(err);

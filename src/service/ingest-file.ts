@@ -9,12 +9,14 @@ import {
   type IngestSummary,
   type LineInput,
 } from '../ingest/index.js';
-import { addStats, emptyStats, finalizeEvent, type BatchStats } from '../engine/index.js';
+import { emptyStats, finalizeEvent, type BatchStats } from '../engine/index.js';
 import { dataDirFingerprint, type EvidenceStore } from '../store/index.js';
+import { StoreError } from '../errors.js';
 import type { LoadedPolicy } from './policy-files.js';
 import { createPipeline } from './pipeline.js';
 import { nsToIso } from '../model/index.js';
 import { batchStart } from './batch-resume.js';
+import { JudgedStorage } from './judged-storage.js';
 
 /** The manifest of a batch whose ingest has begun: no counts yet, `complete = 0` in the store. */
 function openManifest(batchId: string, sourceFile: string, format: string, inputSha256: string, startedAt: string): IngestManifest {
@@ -66,36 +68,55 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
   const batchId = start.resumed?.batch_id ?? contentHash({ v: 'agentprov.batch/v1', input: reader.name, started: startedNs });
   const startedAt = start.resumed?.started_at ?? nsToIso(startedNs);
   let opened = start.resumed !== null;
-  const stats = emptyStats();
+  let received = 0;
   const fingerprint = dataDirFingerprint(store.dataDir);
   let minNs: bigint | null = null;
   let maxNs: bigint | null = null;
-  const summary = await ingestLines(
-    reader,
-    opts.format,
-    (batch) => {
-      const events = batch.map((e) => finalizeEvent(e, fingerprint));
-      for (const e of events) {
-        if (minNs === null || e.time_ns < minNs) minNs = e.time_ns;
-        if (maxNs === null || e.time_ns > maxNs) maxNs = e.time_ns;
-      }
-      // The manifest opens in the transaction of the batch's first events (nested transactions join it).
-      store.transaction(() => {
+  let lost: Error | null = null;
+  // Judged here, stored by the storage thread; a file waits for room instead of losing events.
+  const storage = new JudgedStorage({
+    store,
+    engine,
+    batchId,
+    fingerprint,
+    now: opts.now,
+    whenFull: 'wait',
+    onLoss: (err, events) => (lost ??= err ?? new StoreError(`${events} events could not be stored`)),
+  });
+  const statsNow = (): BatchStats => ({ ...emptyStats(), ...storage.thread.totals, received });
+  let summary: IngestSummary;
+  try {
+    summary = await ingestLines(
+      reader,
+      opts.format,
+      (batch) => {
+        const events = batch.map((e) => finalizeEvent(e, fingerprint));
+        for (const e of events) {
+          if (minNs === null || e.time_ns < minNs) minNs = e.time_ns;
+          if (maxNs === null || e.time_ns > maxNs) maxNs = e.time_ns;
+        }
+        // The manifest opens (complete = 0) before the batch's first events are handed to storage.
         if (!opened) {
           store.openBatch(openManifest(batchId, reader.name, opts.format, start.input_sha256, startedAt));
           opened = true;
         }
-        addStats(stats, engine.processBatch(events, batchId));
-      });
-      opts.onProgress?.(stats, reader.lineCount());
-    },
-    // Big transactions for files (random-key index pages are written once per commit, not once per row);
-    // a stream is stored as it arrives.
-    { batchSize: 50_000, flushEachChunk: 'stream' in opts.input, ...(opts.host ? { host: opts.host } : {}) },
-  );
+        received += events.length;
+        storage.push(engine.judgeBatch(events));
+        opts.onProgress?.(statsNow(), reader.lineCount());
+      },
+      // Big batches for files (random-key index pages are written once per commit, not once per row);
+      // a stream is stored as it arrives.
+      { batchSize: 50_000, flushEachChunk: 'stream' in opts.input, ...(opts.host ? { host: opts.host } : {}) },
+    );
+    storage.flush();
+  } finally {
+    await storage.close();
+  }
+  if (lost) throw lost;
+  const stats = statsNow();
   // Scopes bound earlier may rest on ancestry that only this file reveals: re-correlate its window.
   if (store.loadScopes().length > 0 && minNs !== null) {
-    const re = engine.reconcile(minNs, maxNs);
+    const re = engine.reconcile(minNs, maxNs!);
     stats.attributed = re.attributed;
   }
   const runs = engine.rebuildDirtyRuns();

@@ -1,10 +1,12 @@
 /**
  * @module service/store-event-sink: the sensor's `--output store`: decoded kernel events go through the
- * engine (correlate -> policy -> verdicts) into the SQLite store, judged as they arrive and written a burst
- * at a time (engine/judged-queue, as record does); run DAGs are re-derived every few seconds and on close,
- * not per batch (a live run's DAG grows with every event).
+ * engine (correlate -> policy -> verdicts) into the SQLite store, judged as they arrive on this thread and
+ * written a burst at a time by the storage thread (service/judged-storage, as record does); run DAGs are
+ * re-derived every few seconds once storage has caught up, and on close, not per batch (a live run's DAG
+ * grows with every event).
  */
-import { finalizeEvent, JudgedQueue, type EvidenceEngine, type JudgedBatch } from '../engine/index.js';
+import { finalizeEvent, type EvidenceEngine } from '../engine/index.js';
+import { JudgedStorage } from './judged-storage.js';
 import { createPipeline } from './pipeline.js';
 import type { SensorControl } from '../respond/index.js';
 import { approvalSettingsFromEnv, createLiveResponse, type LiveResponse } from './respond-live.js';
@@ -30,10 +32,11 @@ export class StoreEventSink {
   #lastGraph = 0;
   readonly #graphEveryMs: number;
   readonly #fingerprint: (secret: string) => string;
-  readonly #queue = new JudgedQueue({ write: (burst) => this.#store(burst) });
+  readonly #storage: JudgedStorage;
   /** A write that failed after processBatch returned: the next call (or close) rethrows it. */
   #failed: unknown = null;
-  stored = 0;
+  /** Events lost after judging (the storage queue was full, or a write failed); each gap is a telemetry_loss. */
+  lost = 0;
 
   constructor(opts: StoreEventSinkOptions) {
     const loaded = loadPolicyFiles(opts.policyFiles);
@@ -55,29 +58,49 @@ export class StoreEventSink {
       ...(this.live ? { responder: this.live.responder } : {}),
     });
     this.#graphEveryMs = opts.graphEveryMs ?? 2000;
+    this.#storage = new JudgedStorage({
+      store: this.store,
+      engine: this.engine,
+      batchId: null,
+      fingerprint: this.#fingerprint,
+      now: opts.now,
+      onHandedOff: () => this.#maybeRebuild(),
+      onLoss: (err, events) => {
+        this.lost += events;
+        if (err) this.#failed ??= err;
+      },
+    });
+  }
+
+  /** Events the storage thread has written. */
+  get stored(): number {
+    return this.#storage.thread.totals.stored;
   }
 
   /** Judges (and so acts) before storing: writing the batch costs far more than judging it. */
   processBatch(events: RuntimeEventInput[]): void {
     this.#rethrow();
     if (events.length === 0) return;
-    this.#queue.push(this.engine.judgeBatch(events.map((e) => finalizeEvent(e, this.#fingerprint))));
+    this.#storage.push(this.engine.judgeBatch(events.map((e) => finalizeEvent(e, this.#fingerprint))));
   }
 
   /** Writes every judged event still queued (a bind, close and tests reading the store call it first). */
   flush(): void {
-    this.#queue.flush();
+    try {
+      this.#storage.flush();
+    } catch (err) {
+      this.#failed ??= err;
+    }
     this.#rethrow();
   }
 
-  #store(burst: JudgedBatch): void {
+  /** The graph is drawn from the store: only when the storage thread has written what was judged. */
+  #maybeRebuild(): void {
+    const now = Date.now();
+    if (now - this.#lastGraph < this.#graphEveryMs || this.#storage.thread.queued > 0) return;
+    this.#lastGraph = now;
     try {
-      this.stored += this.engine.storeJudged(burst, null).stored;
-      const now = Date.now();
-      if (now - this.#lastGraph >= this.#graphEveryMs) {
-        this.#lastGraph = now;
-        this.engine.rebuildDirtyRuns();
-      }
+      this.engine.rebuildDirtyRuns();
     } catch (err) {
       this.#failed ??= err;
     }
@@ -99,7 +122,12 @@ export class StoreEventSink {
 
   async close(): Promise<void> {
     try {
-      this.flush();
+      try {
+        await this.#storage.close();
+      } catch (err) {
+        this.#failed ??= err;
+      }
+      this.#rethrow();
       await this.live?.settled();
       this.live?.close();
       this.engine.rebuildDirtyRuns();

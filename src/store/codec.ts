@@ -1,5 +1,5 @@
 /** @module store/codec: stored JSON bodies <-> model objects (bigint ns fields travel as decimal strings). */
-import { toJsonText, type RuntimeEvent, type ToolCallScope, type PolicyDecision, type RiskSignal, type ResponseAction } from '../model/index.js';
+import { eventBody, toJsonText, type RuntimeEvent, type ToolCallScope, type PolicyDecision, type RiskSignal, type ResponseAction } from '../model/index.js';
 
 const EVENT_NS_FIELDS = ['time_ns', 'process_start_ns', 'parent_start_ns'] as const;
 
@@ -23,12 +23,9 @@ export function encodeBody(value: unknown): string {
   return toJsonText(value);
 }
 
-/** Events are the hot path: convert their few bigint fields on a shallow copy and skip the replacer. */
+/** An event's body: the one finalizeEvent built for it, else encoded now (model/event-json). */
 export function encodeEvent(e: RuntimeEvent): string {
-  const copy: Record<string, unknown> = { ...e, time_ns: e.time_ns.toString() };
-  if (typeof e.process_start_ns === 'bigint') copy.process_start_ns = e.process_start_ns.toString();
-  if (typeof e.parent_start_ns === 'bigint') copy.parent_start_ns = e.parent_start_ns.toString();
-  return JSON.stringify(copy);
+  return eventBody(e);
 }
 
 function reviveNs<T>(obj: Record<string, unknown>, fields: readonly string[]): T {

@@ -56,9 +56,33 @@ export function unpackPairs(blob: Uint8Array): { key: bigint; kind: number }[] |
   return out;
 }
 
+/** A binding's events fall into a few kinds (tier, keys, reason): past this many, the text cache serves. */
+const MAX_KINDS_PER_BINDING = 32;
+
+function sameKind(a: CorrelationKind, b: CorrelationKind): boolean {
+  if (a.run_id !== b.run_id || a.tool_call_id !== b.tool_call_id || a.tier !== b.tier || a.confidence !== b.confidence) return false;
+  if (a.reason !== b.reason || a.keys_matched.length !== b.keys_matched.length) return false;
+  for (let i = 0; i < a.keys_matched.length; i++) if (a.keys_matched[i] !== b.keys_matched[i]) return false;
+  return a.binding_id === b.binding_id;
+}
+
+function copyKind(c: CorrelationKind): CorrelationKind {
+  return {
+    binding_id: c.binding_id,
+    run_id: c.run_id,
+    tool_call_id: c.tool_call_id,
+    tier: c.tier,
+    confidence: c.confidence,
+    keys_matched: [...c.keys_matched],
+    reason: c.reason,
+  };
+}
+
 export class CorrelationLog {
   readonly #ledger: LedgerWriter;
   readonly #ids = new Map<string, number>();
+  /** Kinds seen per binding, compared field by field: cheaper than building each verdict's kind text. */
+  readonly #byBinding = new Map<string | null, { kind: CorrelationKind; id: number }[]>();
   readonly #find: Database.Statement;
   readonly #insert: Database.Statement;
   readonly #insertBatch: Database.Statement;
@@ -76,6 +100,15 @@ export class CorrelationLog {
 
   /** The id of `c`'s kind, stored and ledgered the first time it is seen (inside the write transaction). */
   kindId(c: CorrelationKind): number {
+    const seen = this.#byBinding.get(c.binding_id);
+    if (seen) for (const k of seen) if (sameKind(k.kind, c)) return k.id;
+    const id = this.#kindIdOfText(c);
+    if (!seen) this.#byBinding.set(c.binding_id, [{ kind: copyKind(c), id }]);
+    else if (seen.length < MAX_KINDS_PER_BINDING) seen.push({ kind: copyKind(c), id });
+    return id;
+  }
+
+  #kindIdOfText(c: CorrelationKind): number {
     const text = kindText(c);
     let id = this.#ids.get(text);
     if (id !== undefined) return id;
@@ -110,6 +143,7 @@ export class CorrelationLog {
   /** After a failed transaction: kinds it created were rolled back. */
   clear(): void {
     this.#ids.clear();
+    this.#byBinding.clear();
     this.#pairs = [];
   }
 }

@@ -70,6 +70,7 @@ export class EvidenceStore implements EvidenceSink {
   #scopes: VersionedRows;
   #verdicts: VerdictWriter;
   #graphs: RunGraphWriter;
+  #writeBarrier: (() => void) | null = null;
 
   constructor(dataDir: string, opts: EvidenceStoreOptions = {}) {
     this.dataDir = dataDir;
@@ -120,6 +121,15 @@ export class EvidenceStore implements EvidenceSink {
     this.transaction(() => writeRecordEnd(this.db, end, (kind, hash) => this.ledger.append(kind, hash)));
   }
 
+  /**
+   * Runs before each write transaction this connection opens (not inside one: it must not wait on another
+   * writer while holding the lock). The storage thread sets it to its flush, so a write of this thread
+   * (a bind, a response follow-up, a graph) lands after every event judged before it.
+   */
+  setWriteBarrier(barrier: (() => void) | null): void {
+    this.#writeBarrier = barrier;
+  }
+
   get mode(): StoreMode {
     return this.#mode;
   }
@@ -152,6 +162,7 @@ export class EvidenceStore implements EvidenceSink {
     try {
       // Inside a transaction someone else opened on this connection: sign within it, it commits for us.
       if (this.db.inTransaction) return session();
+      this.#writeBarrier?.();
       return writeTransaction(this.db, session);
     } catch (err) {
       // ids handed out inside a failed transaction were rolled back with it
@@ -180,6 +191,14 @@ export class EvidenceStore implements EvidenceSink {
       const added = this.#blocks.addMany(events.map((event) => ({ event, body: encodeEvent(event) })), batchId);
       return events.filter((_, i) => added[i]);
     });
+  }
+
+  /**
+   * insertEvents for events already encoded (the storage thread gets bodies, not objects): `event` needs only
+   * its id and row columns. Returns which were new.
+   */
+  insertEncoded(items: readonly { event: RuntimeEvent; body: string }[], batchId: string | null): boolean[] {
+    return this.transaction(() => this.#blocks.addMany(items, batchId));
   }
 
   /**

@@ -17,3 +17,4 @@ export * from './row-objects.js';
 export * from './row-seal.js';
 export { eventLeaf, blockRoot, BLOCK_EVENTS } from './event-blocks.js';
 export { currentRowSql } from './versioned-rows.js';
+export { StorageThread, MAX_STORAGE_QUEUE, type StorageThreadOptions } from './storage-thread.js';

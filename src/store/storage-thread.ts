@@ -1,0 +1,151 @@
+/**
+ * @module store/storage-thread: storage off the judging thread (issue 12, point 5).
+ *
+ * Judging (correlation, policy, containment) stays on the main thread, where the responder acts; a worker
+ * thread (store/storage-worker) with its own connection builds the blocks, hashes, compresses and writes.
+ * Bursts cross by structured clone. The queue between them is bounded in events: `tryWrite` refuses a
+ * burst that would overfill it, and the caller counts that loss (a telemetry_loss event), never silent.
+ *
+ * `flush()` is synchronous on purpose: whatever reads the store next (a bind re-correlating, the end of a
+ * tool call, a query) needs every handed-over event written, and callers are synchronous. It blocks on the
+ * shared counter with Atomics.wait (allowed on Node's main thread) and reads the worker's results with
+ * receiveMessageOnPort, so no event-loop turn is needed.
+ */
+import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { dirname, join } from 'node:path';
+import { AgentprovError } from '../errors.js';
+import type { EventVerdict } from '../engine/index.js';
+import type { RuntimeEvent } from '../model/index.js';
+import { DONE_EVENTS, DONE_SEQ, FAILED, SHARED_SLOTS, wireEvents, wireVerdicts, type StorageRequest, type StorageResult, type StorageWorkerData } from './storage-protocol.js';
+
+/** Events handed over and not yet written before bursts are refused (about 2 KB each in the worker's heap). */
+export const MAX_STORAGE_QUEUE = 131_072;
+
+export interface StorageThreadOptions {
+  keyFile?: string;
+  maxQueued?: number;
+  /** A burst the worker could not write (its events are lost): the owner counts and reports it. */
+  onFailure: (err: Error, events: number) => void;
+}
+
+/** The compiled worker: next to this module in dist/, or dist's copy when this module runs from src/ (tests). */
+function workerFile(): string {
+  const here = fileURLToPath(import.meta.url);
+  if (here.endsWith('.js')) return join(dirname(here), 'storage-worker.js');
+  const built = join(dirname(here), '..', '..', 'dist', 'src', 'store', 'storage-worker.js');
+  if (!existsSync(built)) throw new AgentprovError('AP_STORE', `storage worker not built: ${built} is missing (run \`make build\`)`);
+  return built;
+}
+
+export class StorageThread {
+  readonly maxQueued: number;
+  readonly #worker: Worker;
+  readonly #requests: MessageChannel['port1'];
+  readonly #results: MessageChannel['port2'];
+  readonly #done: BigInt64Array;
+  readonly #onFailure: StorageThreadOptions['onFailure'];
+  #posted = 0;
+  #postedEvents = 0;
+  #closed = false;
+  #firstError: Error | null = null;
+  /** What the worker stored so far (counted when its results are read: after flush, exact). */
+  readonly totals = { stored: 0, duplicates: 0, attributed: 0, decisions: 0, risks: 0, responses: 0 };
+
+  constructor(dataDir: string, opts: StorageThreadOptions) {
+    this.maxQueued = opts.maxQueued ?? MAX_STORAGE_QUEUE;
+    this.#onFailure = opts.onFailure;
+    const shared = new SharedArrayBuffer(SHARED_SLOTS * 8);
+    this.#done = new BigInt64Array(shared);
+    const req = new MessageChannel();
+    const res = new MessageChannel();
+    this.#requests = req.port1;
+    this.#results = res.port2;
+    const data: StorageWorkerData = { dataDir, shared, requests: req.port2, results: res.port1, ...(opts.keyFile ? { keyFile: opts.keyFile } : {}) };
+    this.#worker = new Worker(workerFile(), { workerData: data, transferList: [req.port2, res.port1] });
+    // the owner's event loop must be free to end while the thread idles; close() waits for it explicitly
+    this.#worker.unref();
+    this.#results.unref();
+  }
+
+  /** Events handed over and not yet written. */
+  get queued(): number {
+    return this.#postedEvents - Number(Atomics.load(this.#done, DONE_EVENTS));
+  }
+
+  /** Hands a burst over; false (nothing handed over) when it would overfill the queue. `force` skips the bound. */
+  tryWrite(events: readonly RuntimeEvent[], verdicts: readonly EventVerdict[], batchId: string | null, force = false): boolean {
+    if (this.#closed) throw new AgentprovError('AP_STORE', 'storage thread is closed');
+    this.#collect();
+    if (!force && this.queued > 0 && this.queued + events.length > this.maxQueued) return false;
+    const msg: StorageRequest = { seq: ++this.#posted, count: events.length, ...wireEvents(events), verdicts: wireVerdicts(verdicts), batchId };
+    this.#requests.postMessage(msg);
+    this.#postedEvents += events.length;
+    return true;
+  }
+
+  /** Blocks until a burst of `events` fits the queue (or the queue is empty): backpressure for a file input. */
+  waitForRoom(events: number): void {
+    // the seq is read before the condition: a commit in between changes it, so the wait returns at once
+    for (let seq = Atomics.load(this.#done, DONE_SEQ); this.queued > 0 && this.queued + events > this.maxQueued; seq = Atomics.load(this.#done, DONE_SEQ)) {
+      if (Atomics.load(this.#done, FAILED) !== 0n) return;
+      Atomics.wait(this.#done, DONE_SEQ, seq, 1000);
+    }
+  }
+
+  /** Blocks until everything handed over is written; failures went to onFailure, the first is thrown. */
+  flush(): void {
+    for (let seq = Atomics.load(this.#done, DONE_SEQ); seq < BigInt(this.#posted); seq = Atomics.load(this.#done, DONE_SEQ)) {
+      if (Atomics.load(this.#done, FAILED) !== 0n) break;
+      Atomics.wait(this.#done, DONE_SEQ, seq, 1000);
+    }
+    this.#collect();
+    if (Atomics.load(this.#done, FAILED) !== 0n && Atomics.load(this.#done, DONE_SEQ) < BigInt(this.#posted)) {
+      this.#firstError ??= new AgentprovError('AP_STORE', 'storage thread failed');
+    }
+    const err = this.#firstError;
+    this.#firstError = null;
+    if (err) throw err;
+  }
+
+  /** Flushes, then closes the worker's connection and waits for it to end. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    try {
+      this.flush();
+    } finally {
+      this.#closed = true;
+      const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
+      if (Atomics.load(this.#done, FAILED) === 0n) {
+        this.#requests.postMessage({ seq: ++this.#posted, count: 0, bodies: '', events: [], verdicts: [], batchId: null, close: true } satisfies StorageRequest);
+        this.#worker.ref();
+        await exited;
+      } else {
+        await this.#worker.terminate();
+      }
+      this.#requests.close();
+      this.#results.close();
+    }
+  }
+
+  /** Reads the results the worker posted so far (counts, failures) without waiting. */
+  #collect(): void {
+    for (let m = receiveMessageOnPort(this.#results); m; m = receiveMessageOnPort(this.#results)) {
+      const r = m.message as StorageResult;
+      if (r.error === undefined) {
+        const t = this.totals;
+        t.stored += r.stored;
+        t.duplicates += r.duplicates;
+        t.attributed += r.attributed;
+        t.decisions += r.decisions;
+        t.risks += r.risks;
+        t.responses += r.responses;
+        continue;
+      }
+      const err = new AgentprovError('AP_STORE', `storage thread: ${r.error}`);
+      this.#firstError ??= err;
+      this.#onFailure(err, r.events);
+    }
+  }
+}

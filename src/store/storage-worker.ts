@@ -1,0 +1,88 @@
+/**
+ * @module store/storage-worker: the storage thread's body (see store/storage-thread). It owns its own
+ * connection to the data dir and writes judged bursts: blocks, hashing, compression, rows and ledger
+ * entries, everything after judging. Bursts waiting when it turns to them go into one transaction (one
+ * commit, one signed head). After each commit it publishes how far it got in shared memory and wakes a
+ * main thread that may be blocked in flush().
+ */
+import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
+import { EvidenceStore } from './evidence-store.js';
+import {
+  DONE_EVENTS,
+  DONE_SEQ,
+  FAILED,
+  unwireEvents,
+  unwireVerdicts,
+  type StorageRequest,
+  type StorageResult,
+  type StorageWorkerData,
+} from './storage-protocol.js';
+
+const data = workerData as StorageWorkerData;
+const done = new BigInt64Array(data.shared);
+const requests: MessagePort = data.requests;
+const results: MessagePort = data.results;
+
+const NOTHING = { events: 0, stored: 0, duplicates: 0, attributed: 0, decisions: 0, risks: 0, responses: 0 };
+
+function fatal(err: unknown): void {
+  results.postMessage({ seq: -1, ...NOTHING, error: describe(err) } satisfies StorageResult);
+  Atomics.store(done, FAILED, 1n);
+  Atomics.notify(done, DONE_SEQ);
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+process.on('uncaughtException', fatal);
+
+let store: EvidenceStore;
+try {
+  store = new EvidenceStore(data.dataDir, data.keyFile ? { keyFile: data.keyFile } : {});
+} catch (err) {
+  fatal(err);
+  throw err;
+}
+
+/** One burst's events and the verdicts of those that were new (a duplicate's verdict goes with it). */
+function write(req: StorageRequest): StorageResult {
+  const items = unwireEvents(req.events, req.bodies);
+  const added = store.insertEncoded(items, req.batchId);
+  const fresh = new Set<string>();
+  added.forEach((isNew, i) => isNew && fresh.add(items[i]!.event.event_id!));
+  const verdicts = unwireVerdicts(req.verdicts).filter((v) => fresh.has(v.event_id));
+  store.putVerdicts(verdicts);
+  const out: StorageResult = { ...NOTHING, seq: req.seq, events: req.count, stored: fresh.size, duplicates: req.count - fresh.size };
+  for (const v of verdicts) {
+    if (v.correlation.binding_id) out.attributed++;
+    if (v.decision) out.decisions++;
+    out.risks += v.risks.length;
+    out.responses += v.responses.length;
+  }
+  return out;
+}
+
+requests.on('message', (first: StorageRequest) => {
+  const batch: StorageRequest[] = [first];
+  for (let m = receiveMessageOnPort(requests); m; m = receiveMessageOnPort(requests)) batch.push(m.message as StorageRequest);
+  const close = batch.some((r) => r.close);
+  const writes = batch.filter((r) => !r.close);
+  let out: StorageResult[];
+  try {
+    out = store.transaction(() => writes.map(write));
+  } catch (err) {
+    // the whole transaction rolled back: every burst in it is lost, and says so
+    out = writes.map((r) => ({ ...NOTHING, seq: r.seq, events: r.count, error: describe(err) }));
+  }
+  for (const r of out) results.postMessage(r);
+  const last = batch[batch.length - 1]!;
+  Atomics.add(done, DONE_EVENTS, BigInt(writes.reduce((n, r) => n + r.count, 0)));
+  Atomics.store(done, DONE_SEQ, BigInt(last.seq));
+  Atomics.notify(done, DONE_SEQ);
+  if (close) {
+    store.close();
+    requests.close();
+    results.close();
+  }
+});
