@@ -1,11 +1,18 @@
 /** @module model/time: conversions between integer nanoseconds and ISO-8601 text (kept to the ns). */
 
+/** The last whole second formatted (events come in time order, many per second: one Date per second). */
+let cachedSecond: bigint | null = null;
+let cachedPrefix = '';
+
 /** ISO-8601 with nanoseconds, e.g. 2024-05-07T18:54:19.341081180Z. */
 export function nsToIso(ns: bigint): string {
-  const ms = ns / 1_000_000n;
-  const base = new Date(Number(ms)).toISOString(); // ...T..:..:..mmmZ
-  const frac = (((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n).toString().padStart(9, '0');
-  return `${base.slice(0, 19)}.${frac}Z`;
+  const frac = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
+  const second = (ns - frac) / 1_000_000_000n;
+  if (second !== cachedSecond) {
+    cachedPrefix = new Date(Number(second) * 1000).toISOString().slice(0, 19); // ...T..:..:..
+    cachedSecond = second;
+  }
+  return `${cachedPrefix}.${frac.toString().padStart(9, '0')}Z`;
 }
 
 /**
