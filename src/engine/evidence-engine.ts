@@ -13,6 +13,7 @@ import {
 } from '../policy/index.js';
 import type { AgentDirectory, EventVerdict, EvidenceSink, IntentCheck, Responder, RunFrame } from './ports.js';
 import { buildDecision, buildRisks, ENFORCING_ACTIONS, unperformedResponse } from './verdict.js';
+import { countVerdicts, emptyStats, type BatchStats } from './batch-stats.js';
 
 export interface EngineOptions {
   sink: EvidenceSink;
@@ -29,27 +30,9 @@ export interface EngineOptions {
   agents?: AgentDirectory;
 }
 
-export interface BatchStats {
-  received: number;
-  stored: number;
-  duplicates: number;
-  attributed: number;
-  decisions: number;
-  risks: number;
-  responses: number;
-}
-
 export interface JudgedBatch {
   events: RuntimeEvent[];
   verdicts: EventVerdict[];
-}
-
-export function emptyStats(): BatchStats {
-  return { received: 0, stored: 0, duplicates: 0, attributed: 0, decisions: 0, risks: 0, responses: 0 };
-}
-
-export function addStats(into: BatchStats, b: BatchStats): void {
-  for (const k of Object.keys(into) as (keyof BatchStats)[]) into[k] += b[k];
 }
 
 /** Ancestry depth handed to policy rules: enough for "shell under curl under a tool call". */
@@ -315,15 +298,6 @@ function changedWindow(before: ToolCallScope, after: ToolCallScope): { from: big
   if (a === b) return 'none';
   const earlier = a === null ? b! : b === null ? a : a < b ? a : b;
   return { from: earlier + 1n, to: null };
-}
-
-function countVerdicts(verdicts: EventVerdict[], stats: BatchStats): void {
-  for (const v of verdicts) {
-    if (v.correlation.binding_id) stats.attributed++;
-    if (v.decision) stats.decisions++;
-    stats.risks += v.risks.length;
-    stats.responses += v.responses.length;
-  }
 }
 
 /** A binding's id: stable for the same declared scope, so binding twice is idempotent. */

@@ -303,8 +303,8 @@ export class RecordSession {
 
   /**
    * Events from the capture: finalized, routed to their tool call's process book and judged at once (an
-   * enforcing decision reaches the responder before anything is written), then queued for the store, which
-   * writes a burst in one transaction (engine/judged-queue).
+   * enforcing decision reaches the responder before anything is written), then queued and handed to the
+   * storage thread a burst at a time (service/judged-storage).
    */
   ingest(inputs: RuntimeEventInput[], owner: string | null): void {
     try {

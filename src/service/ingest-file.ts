@@ -9,7 +9,7 @@ import {
   type IngestSummary,
   type LineInput,
 } from '../ingest/index.js';
-import { emptyStats, finalizeEvent, type BatchStats } from '../engine/index.js';
+import { finalizeEvent, type BatchStats } from '../engine/index.js';
 import { dataDirFingerprint, type EvidenceStore } from '../store/index.js';
 import { StoreError } from '../errors.js';
 import type { LoadedPolicy } from './policy-files.js';
@@ -83,7 +83,8 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
     whenFull: 'wait',
     onLoss: (err, events) => (lost ??= err ?? new StoreError(`${events} events could not be stored`)),
   });
-  const statsNow = (): BatchStats => ({ ...emptyStats(), ...storage.thread.totals, received });
+  // the storage thread's counts lag; what was received is known here
+  const statsNow = (): BatchStats => ({ ...storage.thread.totals, received });
   let summary: IngestSummary;
   try {
     summary = await ingestLines(

@@ -187,10 +187,8 @@ export class EvidenceStore implements EvidenceSink {
    * returns the ones that were new. Blocks and rows are written when the transaction ends.
    */
   insertEvents(events: RuntimeEvent[], batchId: string | null): RuntimeEvent[] {
-    return this.transaction(() => {
-      const added = this.#blocks.addMany(events.map((event) => ({ event, body: encodeEvent(event) })), batchId);
-      return events.filter((_, i) => added[i]);
-    });
+    const added = this.insertEncoded(events.map((event) => ({ event, body: encodeEvent(event) })), batchId);
+    return events.filter((_, i) => added[i]);
   }
 
   /**
@@ -377,15 +375,7 @@ export class EvidenceStore implements EvidenceSink {
 
   /** The engine re-derives from the stored content itself, redacted or not (redaction hides, never rewrites). */
   loadRunEvidence(runId: string): RunEvidence {
-    const { events, correlations } = q.eventsAndCorrelationsOfRun(this.db, runId);
-    return {
-      scopes: q.listScopes(this.db, runId),
-      events,
-      correlations,
-      decisions: q.decisionsOfRun(this.db, runId),
-      risks: q.risksOfRun(this.db, runId),
-      responses: q.responsesOfRun(this.db, runId),
-    };
+    return { ...this.loadRunFrame(runId), ...q.eventsAndCorrelationsOfRun(this.db, runId) };
   }
 
   loadRunFrame(runId: string): RunFrame {

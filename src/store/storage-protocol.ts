@@ -118,9 +118,7 @@ export function unwireVerdicts(flat: readonly unknown[]): EventVerdict[] {
 }
 
 /** What one request stored: the counts are of the new events and their verdicts (duplicates' are dropped). */
-export interface StorageResult extends Omit<BatchStats, 'received'> {
+export interface StorageResult extends BatchStats {
   seq: number;
-  /** Events in the request (BatchStats' received). */
-  events: number;
   error?: string;
 }

@@ -17,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import { AgentprovError } from '../errors.js';
 import type { EventVerdict } from '../engine/index.js';
+import { addStats, emptyStats, type BatchStats } from '../engine/batch-stats.js';
 import type { RuntimeEvent } from '../model/index.js';
 import { DONE_EVENTS, DONE_SEQ, FAILED, SHARED_SLOTS, wireEvents, wireVerdicts, type StorageRequest, type StorageResult, type StorageWorkerData } from './storage-protocol.js';
 
@@ -51,7 +52,7 @@ export class StorageThread {
   #closed = false;
   #firstError: Error | null = null;
   /** What the worker stored so far (counted when its results are read: after flush, exact). */
-  readonly totals = { stored: 0, duplicates: 0, attributed: 0, decisions: 0, risks: 0, responses: 0 };
+  readonly totals: BatchStats = emptyStats();
 
   constructor(dataDir: string, opts: StorageThreadOptions) {
     this.maxQueued = opts.maxQueued ?? MAX_STORAGE_QUEUE;
@@ -134,18 +135,12 @@ export class StorageThread {
     for (let m = receiveMessageOnPort(this.#results); m; m = receiveMessageOnPort(this.#results)) {
       const r = m.message as StorageResult;
       if (r.error === undefined) {
-        const t = this.totals;
-        t.stored += r.stored;
-        t.duplicates += r.duplicates;
-        t.attributed += r.attributed;
-        t.decisions += r.decisions;
-        t.risks += r.risks;
-        t.responses += r.responses;
+        addStats(this.totals, r);
         continue;
       }
       const err = new AgentprovError('AP_STORE', `storage thread: ${r.error}`);
       this.#firstError ??= err;
-      this.#onFailure(err, r.events);
+      this.#onFailure(err, r.received);
     }
   }
 }

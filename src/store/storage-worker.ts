@@ -7,6 +7,8 @@
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { EvidenceStore } from './evidence-store.js';
+// the counting module alone, not the engine's index: the worker has no engine to load
+import { countVerdicts, emptyStats } from '../engine/batch-stats.js';
 import {
   DONE_EVENTS,
   DONE_SEQ,
@@ -23,10 +25,8 @@ const done = new BigInt64Array(data.shared);
 const requests: MessagePort = data.requests;
 const results: MessagePort = data.results;
 
-const NOTHING = { events: 0, stored: 0, duplicates: 0, attributed: 0, decisions: 0, risks: 0, responses: 0 };
-
 function fatal(err: unknown): void {
-  results.postMessage({ seq: -1, ...NOTHING, error: describe(err) } satisfies StorageResult);
+  results.postMessage({ seq: -1, ...emptyStats(), error: describe(err) } satisfies StorageResult);
   Atomics.store(done, FAILED, 1n);
   Atomics.notify(done, DONE_SEQ);
 }
@@ -53,13 +53,8 @@ function write(req: StorageRequest): StorageResult {
   added.forEach((isNew, i) => isNew && fresh.add(items[i]!.event.event_id!));
   const verdicts = unwireVerdicts(req.verdicts).filter((v) => fresh.has(v.event_id));
   store.putVerdicts(verdicts);
-  const out: StorageResult = { ...NOTHING, seq: req.seq, events: req.count, stored: fresh.size, duplicates: req.count - fresh.size };
-  for (const v of verdicts) {
-    if (v.correlation.binding_id) out.attributed++;
-    if (v.decision) out.decisions++;
-    out.risks += v.risks.length;
-    out.responses += v.responses.length;
-  }
+  const out: StorageResult = { ...emptyStats(), seq: req.seq, received: req.count, stored: fresh.size, duplicates: req.count - fresh.size };
+  countVerdicts(verdicts, out);
   return out;
 }
 
@@ -73,7 +68,7 @@ requests.on('message', (first: StorageRequest) => {
     out = store.transaction(() => writes.map(write));
   } catch (err) {
     // the whole transaction rolled back: every burst in it is lost, and says so
-    out = writes.map((r) => ({ ...NOTHING, seq: r.seq, events: r.count, error: describe(err) }));
+    out = writes.map((r) => ({ ...emptyStats(), seq: r.seq, received: r.count, error: describe(err) }));
   }
   for (const r of out) results.postMessage(r);
   const last = batch[batch.length - 1]!;
