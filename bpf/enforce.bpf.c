@@ -33,8 +33,12 @@
 
 statfunc __u32 ap_cgroup_flags(__u64 cg)
 {
-	__u32 *v = bpf_map_lookup_elem(&tracked_cgroup, &cg);
+	__u32 *v;
 
+	/* a stopped sensor enforces nothing, though its links live on for a moment */
+	if (quiesced)
+		return 0;
+	v = bpf_map_lookup_elem(&tracked_cgroup, &cg);
 	return v ? *v : 0;
 }
 

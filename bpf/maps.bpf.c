@@ -23,6 +23,7 @@ const volatile __u8 trace_all = 0;
 const volatile __u32 self_tgid = 0;
 const volatile __u64 wakeup_bytes = 0;
 volatile __u32 track_flags = 0;
+volatile __u32 quiesced = 0;
 volatile __u64 cgroup_bloom[AP_CG_BLOOM_WORDS];
 volatile __u64 tgid_bloom[AP_TGID_BLOOM_WORDS];
 

@@ -170,6 +170,9 @@ extern const volatile __u64 wakeup_bytes;
 /* Written by userspace at run time (bss): which tracked sets are non-empty,
  * so an empty set costs no lookup. */
 extern volatile __u32 track_flags;
+/* Written by userspace once, at stop (bss): every program does nothing from then
+ * on, while its links are released by a reaper process (host/link-reaper). */
+extern volatile __u32 quiesced;
 /* Prefilters (AP_*_BLOOM_* in events.h): userspace sets cgroup bits, fork sets
  * tgid bits; a clear bit means untracked. */
 extern volatile __u64 cgroup_bloom[AP_CG_BLOOM_WORDS];

@@ -13,12 +13,15 @@
 /*
  * The first statement of every program. In --all mode it costs a compare;
  * otherwise a clear prefilter bit (one load from .bss) ends it for an
- * untracked process, and only a set bit pays for the hash lookup.
+ * untracked process, and only a set bit pays for the hash lookup. A stopped
+ * sensor (quiesced) traces nothing.
  */
 statfunc bool ap_is_tracked(void)
 {
 	__u32 flags, tgid, slot;
 
+	if (quiesced)
+		return false;
 	if (trace_all)
 		return (bpf_get_current_pid_tgid() >> 32) != self_tgid;
 	flags = track_flags;

@@ -226,12 +226,28 @@ void Sensor::Stop() {
   if (skel != nullptr) sensor_bpf__destroy(skel);
 }
 
-// stop(): Promise<void>, idempotent. The poller is stopped before this
-// returns; detaching finishes on a worker thread.
+// stop(handOff?): Promise<void>, idempotent. The poller is stopped and every
+// program quiesced before this returns; detaching finishes on a worker thread.
+// The kernel serializes tracepoint detaches (an RCU grace period each, ~50 ms
+// here), so `handOff(fds)` may give the link fds to a process that outlives
+// this one's wait (host/link-reaper): when it returns true, another process
+// holds every link, closing ours is fast, and the last close happens there.
 Napi::Value Sensor::JS_stop(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<bpf_link*> links;
+  if (skel_ != nullptr && skel_->bss != nullptr) __atomic_store_n(&skel_->bss->quiesced, 1, __ATOMIC_SEQ_CST);
   sensor_bpf* skel = Quiesce(&links);
+  if (info.Length() > 0 && info[0].IsFunction() && !links.empty()) {
+    Napi::Array fds = Napi::Array::New(env);
+    uint32_t n = 0;
+    for (bpf_link* link : links) {
+      int fd = bpf_link__fd(link);
+      if (fd >= 0) fds.Set(n++, Napi::Number::New(env, fd));
+    }
+    // whatever it answers, teardown goes on below: a reaper only makes it fast
+    info[0].As<Napi::Function>().Call({fds});
+    if (env.IsExceptionPending()) env.GetAndClearPendingException();
+  }
   auto* worker = new TeardownWorker(env, std::move(links), skel);
   Napi::Promise promise = worker->Promise();
   worker->Queue();

@@ -12,3 +12,4 @@ export * from './proc-net.js';
 export * from './capabilities.js';
 export * from './cgroup-find.js';
 export * from './actuate.js';
+export * from './link-reaper.js';

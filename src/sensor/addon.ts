@@ -31,8 +31,12 @@ export interface NativeStats {
 export interface NativeSensor {
   /** Attaches every hook and starts the poller; onBatch gets one Buffer per batch, undefined after a flush. */
   start(onBatch: (batch: Buffer | undefined) => void): void;
-  /** Stops the poller at once; resolves when every hook is detached (that waits on kernel grace periods). */
-  stop(): Promise<void>;
+  /**
+   * Stops the poller and quiesces every program at once; resolves when our link fds are closed. Detaching
+   * waits on kernel grace periods unless `handOff` gave the fds to a process that outlives the wait
+   * (host/link-reaper) and answered true.
+   */
+  stop(handOff?: (fds: number[]) => boolean): Promise<void>;
   flush(): boolean;
   stats(): NativeStats;
   setTrackFlags(flags: number): void;

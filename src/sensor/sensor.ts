@@ -8,6 +8,7 @@
 import { realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { AgentprovError, SensorError } from '../errors.js';
+import { startLinkReaper, type LinkReaper } from '../host/index.js';
 import type { RuntimeEventInput } from '../model/index.js';
 import { loadAddon, type NativeAddon, type NativeSensor } from './addon.js';
 import { parseCidr } from './cidr.js';
@@ -264,9 +265,14 @@ export class Sensor {
     this.stopped = true;
     clearInterval(this.dropTimer);
     this.tls?.stop();
-    const detached = this.native.stop();
+    let reaper: LinkReaper | null = null;
+    const detached = this.native.stop((fds) => (reaper = startLinkReaper(fds)) !== null);
     for (const w of this.flushWaiters.splice(0)) w();
-    await detached;
+    try {
+      await detached;
+    } finally {
+      (reaper as LinkReaper | null)?.release();
+    }
   }
 
   private onNativeBatch(batch: Buffer | undefined): void {

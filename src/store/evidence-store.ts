@@ -149,12 +149,14 @@ export class EvidenceStore implements EvidenceSink {
       try {
         const result = fn();
         // blocks and the correlation batch are written last: their entries are the session's last appends
+        this.#verdicts.seal();
         this.#blocks.seal();
         this.#correlations.seal();
         this.ledger.commit();
         return result;
       } finally {
         this.ledger.end();
+        this.#verdicts.reset();
         this.#blocks.reset();
         this.#correlations.reset();
       }
@@ -206,6 +208,8 @@ export class EvidenceStore implements EvidenceSink {
   putVerdicts(verdicts: EventVerdict[]): void {
     this.transaction(() => {
       for (const v of verdicts) this.#verdicts.put(v, this.#mode, this.#setCorrelation(v.correlation));
+      // one entry for the new rows of this batch (store/verdict-batch), written before anyone reads them
+      this.#verdicts.seal();
     });
   }
 

@@ -18,6 +18,10 @@ import {
   type LedgeredTable,
 } from './index.js';
 import { checkEventBlocks } from './event-block-check.js';
+import { checkVerdictBatches } from './verdict-batch-check.js';
+import { BATCHED_VERDICT_TABLES } from './verdict-batch.js';
+
+const BATCHED = new Set<string>(BATCHED_VERDICT_TABLES);
 
 export type RowProblemKind = 'row_modified' | 'row_unledgered' | 'row_kind_mismatch' | 'row_missing' | 'derivation_incomplete';
 
@@ -52,8 +56,10 @@ function runFilter(table: LedgeredTable): string | null {
 function checkTableRows(db: Db, table: LedgeredTable, runId: string | undefined, out: RowCheckResult): void {
   const filter = runId === undefined ? '' : runFilter(table);
   if (filter === null) return;
+  // rows written under a verdict batch's entry are checked against their leaf (store/verdict-batch-check)
+  const where = [filter, BATCHED.has(table) ? 't.batch_pos IS NULL' : ''].filter(Boolean).join(' AND ');
   const sql = `SELECT t.*, l.kind AS _kind, l.object_hash AS _object_hash FROM ${table} t
-               LEFT JOIN ledger l ON l.seq = t.ledger_seq ${filter ? `WHERE ${filter}` : ''}`;
+               LEFT JOIN ledger l ON l.seq = t.ledger_seq ${where ? `WHERE ${where}` : ''}`;
   const stmt = db.prepare(sql);
   const rows = (runId === undefined ? stmt.iterate() : stmt.iterate(runId)) as IterableIterator<Record<string, unknown>>;
   const kindRe = new RegExp(`^(put|revise|replace|tombstone):${table}$`);
@@ -157,6 +163,7 @@ export function checkRows(db: Db, scope: { runId?: string } = {}): RowCheckResul
   const out: RowCheckResult = { rows_checked: 0, problems: [] };
   for (const table of LEDGERED_TABLES) checkTableRows(db, table, scope.runId, out);
   checkEventBlocks(db, scope, out);
+  checkVerdictBatches(db, scope, versionsKeptFrom(db), out);
   // A deleted row cannot be attributed to a run any more: the missing-row check is always store-wide.
   checkMissingRows(db, out);
   if (scope.runId === undefined) checkLedgerOwnRows(db, out);

@@ -119,7 +119,7 @@ export class StorageThread {
       this.#closed = true;
       const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
       if (Atomics.load(this.#done, FAILED) === 0n) {
-        this.#requests.postMessage({ seq: ++this.#posted, count: 0, bodies: '', events: [], verdicts: [], batchId: null, close: true } satisfies StorageRequest);
+        this.#requests.postMessage({ seq: ++this.#posted, count: 0, bodies: [], events: [], verdicts: [], batchId: null, close: true } satisfies StorageRequest);
         this.#worker.ref();
         await exited;
       } else {

@@ -10,7 +10,8 @@ import type { LedgerWriter } from './ledger-writer.js';
 import type { Db } from './open-database.js';
 import { bodyHash } from './row-objects.js';
 import type { StoreMode } from './store-mode.js';
-import { currentRowSql, VersionedRows, type CurrentVersion } from './versioned-rows.js';
+import { VerdictBatch } from './verdict-batch.js';
+import { currentRowSql, currentVersionColumns, objectHashOf, VersionedRows, type CurrentVersion } from './versioned-rows.js';
 
 export class VerdictWriter {
   readonly #ledger: LedgerWriter;
@@ -18,21 +19,23 @@ export class VerdictWriter {
   readonly #risks: VersionedRows;
   readonly #responses: VersionedRows;
   readonly #currentOfEvent: [VersionedRows, Database.Statement][];
+  readonly #batch: VerdictBatch;
 
   constructor(db: Db, ledger: LedgerWriter) {
     this.#ledger = ledger;
+    this.#batch = new VerdictBatch(db, ledger);
     this.#decisions = new VersionedRows(db, ledger, 'decisions', [
       'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'would_action', 'policy_hash', 'time_ns', 'body',
-    ]);
+    ], this.#batch);
     this.#risks = new VersionedRows(db, ledger, 'risks', [
       'risk_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'rule_id', 'severity', 'score', 'time_ns', 'body',
-    ]);
+    ], this.#batch);
     this.#responses = new VersionedRows(db, ledger, 'responses', [
       'response_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'result', 'time_ns', 'body',
-    ]);
+    ], this.#batch);
     const ofEvent = (table: 'decisions' | 'risks' | 'responses', id: string, extra = '') =>
       db.prepare(
-        `SELECT t.${id} AS id, t.ledger_seq AS ledger_seq, t.tombstone AS tombstone, l.object_hash AS object_hash
+        `SELECT ${currentVersionColumns(id, 't', true)}
          FROM ${table} t LEFT JOIN ledger l ON l.seq = t.ledger_seq
          WHERE t.event_id = ? AND ${currentRowSql(table, 't')}${extra}`,
       );
@@ -62,10 +65,24 @@ export class VerdictWriter {
       ...v.risks.map((r) => r.risk_id),
       ...v.responses.map((r) => r.response_id),
     ]);
+    this.#batch.seal();
     this.#ledger.flush();
     for (const [rows, stmt] of this.#currentOfEvent) {
-      for (const cur of stmt.all(v.event_id) as CurrentVersion[]) if (!keep.has(cur.id)) rows.remove(cur, mode);
+      for (const row of stmt.all(v.event_id) as CurrentVersion[]) {
+        const cur = objectHashOf(row);
+        if (!keep.has(cur.id)) rows.remove(cur, mode);
+      }
     }
+  }
+
+  /** Writes the buffered new rows under their batch's entry (the store calls it at the end of each batch of verdicts). */
+  seal(): void {
+    this.#batch.seal();
+  }
+
+  /** Forgets buffered rows of a transaction that failed. */
+  reset(): void {
+    this.#batch.reset();
   }
 
   putDecision(d: PolicyDecision, runId: string | null, mode: StoreMode, fresh = false): void {

@@ -9,14 +9,31 @@
 import type Database from 'better-sqlite3';
 import type { LedgerWriter } from './ledger-writer.js';
 import type { Db } from './open-database.js';
-import { VERSIONED_KEYS, type VersionedTable } from './row-objects.js';
+import { bodyHash, VERSIONED_KEYS, type VersionedTable } from './row-objects.js';
 import type { StoreMode } from './store-mode.js';
+import type { BatchedVerdictTable, VerdictBatch } from './verdict-batch.js';
 
 export interface CurrentVersion {
   id: string;
   ledger_seq: number;
   object_hash: string | null;
   tombstone: number;
+}
+
+/**
+ * The select list of a current-version lookup of `alias` joined to its ledger entry `l`. A batched row's
+ * entry records its batch's root, so its own object hash is its body's (see objectHashOf).
+ */
+export function currentVersionColumns(key: string, alias: string, batched: boolean): string {
+  const hash = batched ? `CASE WHEN ${alias}.batch_pos IS NULL THEN l.object_hash END AS object_hash, ${alias}.batch_pos AS batch_pos, ${alias}.body AS body` : 'l.object_hash AS object_hash';
+  return `${alias}.${key} AS id, ${alias}.ledger_seq AS ledger_seq, ${alias}.tombstone AS tombstone, ${hash}`;
+}
+
+/** A looked-up version with its object hash filled in for a batched row (and the helper columns dropped). */
+export function objectHashOf(row: CurrentVersion & { batch_pos?: number | null; body?: string }): CurrentVersion {
+  const { batch_pos, body, ...cur } = row;
+  if (batch_pos !== null && batch_pos !== undefined && body !== undefined) cur.object_hash = bodyHash(body);
+  return cur;
 }
 
 /** SQL that keeps only the current, live version of rows of `table` aliased `alias`. */
@@ -33,18 +50,24 @@ export class VersionedRows {
   readonly #current: Database.Statement;
   readonly #deleteAll: Database.Statement;
   readonly #tombstone: Database.Statement;
+  readonly #batch: VerdictBatch | null;
+  readonly #insertBatched: Database.Statement | null;
 
-  /** `columns` in the order `insert` values come, without ledger_seq and tombstone. */
-  constructor(db: Db, ledger: LedgerWriter, table: VersionedTable, columns: readonly string[]) {
+  /**
+   * `columns` in the order `insert` values come, without ledger_seq and tombstone. With `batch`, a first
+   * version of a row whose event is new (`fresh`) goes into the batch instead of an entry of its own.
+   */
+  constructor(db: Db, ledger: LedgerWriter, table: VersionedTable, columns: readonly string[], batch: VerdictBatch | null = null) {
     this.table = table;
     this.#key = VERSIONED_KEYS[table];
     this.#ledger = ledger;
+    this.#batch = batch;
     const cols = columns.join(', ');
-    this.#insert = db.prepare(
-      `INSERT INTO ${table} (${cols}, ledger_seq, tombstone) VALUES (${columns.map(() => '?').join(',')}, ?, 0)`,
-    );
+    const marks = columns.map(() => '?').join(',');
+    this.#insert = db.prepare(`INSERT INTO ${table} (${cols}, ledger_seq, tombstone) VALUES (${marks}, ?, 0)`);
+    this.#insertBatched = batch ? db.prepare(`INSERT INTO ${table} (${cols}, ledger_seq, tombstone, batch_pos) VALUES (${marks}, ?, 0, ?)`) : null;
     this.#current = db.prepare(
-      `SELECT t.${this.#key} AS id, t.ledger_seq AS ledger_seq, t.tombstone AS tombstone, l.object_hash AS object_hash
+      `SELECT ${currentVersionColumns(this.#key, 't', batch !== null)}
        FROM ${table} t LEFT JOIN ledger l ON l.seq = t.ledger_seq
        WHERE t.${this.#key} = ? ORDER BY t.ledger_seq DESC LIMIT 1`,
     );
@@ -55,8 +78,11 @@ export class VersionedRows {
   }
 
   current(id: string): CurrentVersion | undefined {
-    this.#ledger.flush(); // the join reads entries this transaction may still hold in its buffer
-    return this.#current.get(id) as CurrentVersion | undefined;
+    // the join reads entries (and rows) this transaction may still hold in its buffers
+    this.#batch?.seal();
+    this.#ledger.flush();
+    const row = this.#current.get(id) as CurrentVersion | undefined;
+    return row && objectHashOf(row);
   }
 
   /**
@@ -64,6 +90,10 @@ export class VersionedRows {
    * caller knows no version exists (the event was inserted in this same transaction).
    */
   put(values: readonly unknown[], objectHash: string, mode: StoreMode, fresh = false): 'put' | 'revise' | 'replace' | 'same' {
+    if (fresh && this.#batch && this.#insertBatched) {
+      this.#batch.add(this.table as BatchedVerdictTable, this.#insertBatched, values, objectHash);
+      return 'put';
+    }
     const id = values[0] as string;
     const cur = fresh ? undefined : this.current(id);
     if (cur && cur.tombstone === 0 && cur.object_hash === objectHash) return 'same';

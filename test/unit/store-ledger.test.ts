@@ -31,7 +31,7 @@ describe('EvidenceStore ledger', () => {
   });
   afterEach(() => dir.cleanup());
 
-  it('appends one entry per written row and signs one head per transaction', () => {
+  it('appends one entry per block, batch and verdict batch, and signs one head per transaction', () => {
     const store = openStore(dir.path);
     const events = [event(1), event(2), event(3)];
     store.transaction(() => {
@@ -39,15 +39,26 @@ describe('EvidenceStore ledger', () => {
       store.putVerdicts(events.map((e, i) => verdict(e, null, i === 0 ? ['r1', 'r2'] : [])));
     });
     const entries = [...iterateLedger(store.db)];
-    // 3 events in 1 block + 1 correlation kind (all 3 unattributed, no run) + 1 batch of 3 pairs + 1 decision + 2 risks
+    // 3 events in 1 block + 1 correlation kind (all 3 unattributed, no run) + 1 batch of 3 pairs + 1 verdict
+    // batch holding the decision and its 2 risks (store/verdict-batch)
     expect(entries.map((e) => e.kind).sort()).toEqual(
-      ['put:correlation_batches', 'put:correlation_kinds', 'put:decisions', 'put:event_blocks', 'put:risks', 'put:risks'].sort(),
+      ['put:correlation_batches', 'put:correlation_kinds', 'put:event_blocks', 'put:verdict_batches'].sort(),
     );
-    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(entries.map((e) => e.seq)).toEqual([1, 2, 3, 4]);
+    const batchSeq = entries.find((e) => e.kind === 'put:verdict_batches')!.seq;
+    const batched = store.db
+      .prepare(`SELECT 'decisions' AS t, batch_pos AS pos, ledger_seq AS seq FROM decisions UNION ALL SELECT 'risks', batch_pos, ledger_seq FROM risks ORDER BY pos`)
+      .all();
+    expect(batched).toEqual([
+      { t: 'decisions', pos: 0, seq: batchSeq },
+      { t: 'risks', pos: 1, seq: batchSeq },
+      { t: 'risks', pos: 2, seq: batchSeq },
+    ]);
+    expect(count(store.db, `SELECT count AS n FROM verdict_batches WHERE ledger_seq = ${batchSeq}`)).toBe(3);
     expect(batches(store.db).map((b) => b.pairs.length)).toEqual([3]);
     const heads = listSignedHeads(store.db);
     expect(heads).toHaveLength(1);
-    expect(heads[0]).toMatchObject({ seq: 6, entry_hash: entries[5]!.entry_hash });
+    expect(heads[0]).toMatchObject({ seq: 4, entry_hash: entries[3]!.entry_hash });
     const pub = parsePublicKey(readFileSync(dataDirPublicKeyPath(dir.path), 'utf8'));
     expect(verifyHeadSignature(heads[0], pub)).toEqual({ ok: true });
     // the row names its block, the block its entry, and the entry its object (the Merkle root over the
@@ -114,12 +125,16 @@ describe('EvidenceStore ledger', () => {
       store.putVerdicts(events.map((e) => verdict(e, 'run-1', ['r1'])));
       store.putVerdicts(events.map((e) => verdict(e, 'run-1', ['r1'])));
     });
-    // 120 events in 1 block, 1 correlation kind (run-1) + 1 batch, 120 decisions, 120 risks: nothing twice
-    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(243);
+    // 120 events in 1 block, 1 correlation kind (run-1) + 1 batch, 1 verdict batch of 120 decisions and
+    // 120 risks: nothing twice
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM ledger')).toBe(4);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM decisions')).toBe(120);
+    expect(count(store.db, 'SELECT COUNT(*) AS n FROM risks')).toBe(120);
+    expect(count(store.db, 'SELECT SUM(count) AS n FROM verdict_batches')).toBe(240);
     expect(count(store.db, 'SELECT COUNT(*) AS n FROM event_rows')).toBe(120);
     expect(count(store.db, 'SELECT COUNT(*) AS n FROM correlation_kinds')).toBe(1);
     expect(count(store.db, 'SELECT COUNT(*) AS n FROM event_rows WHERE kind = (SELECT id FROM correlation_kinds)')).toBe(120);
-    expect(verifyStoreLedger(store.db, { pinned: findPinnedKey(undefined, dir.path)! })).toMatchObject({ ok: true, entries: 243 });
+    expect(verifyStoreLedger(store.db, { pinned: findPinnedKey(undefined, dir.path)! })).toMatchObject({ ok: true, entries: 4 });
     // one batch, each event's (key, kind) pair in it once: the second putVerdicts set nothing new
     const [batch, ...more] = batches(store.db);
     expect(more).toEqual([]);
