@@ -3,7 +3,8 @@
  * network disconnect/connect), through dockerode on the local socket. Docker's "already in that state"
  * answers (HTTP 304/409) count as success: every call is idempotent.
  */
-import Docker from 'dockerode';
+import { createRequire } from 'node:module';
+import type Docker from 'dockerode';
 import { AgentprovError, NotFoundError } from '../errors.js';
 
 export const DEFAULT_DOCKER_SOCKET = '/var/run/docker.sock';
@@ -55,11 +56,25 @@ function dockerError(op: string, id: string, err: unknown): AgentprovError {
   return new AgentprovError('AP_IO', `docker ${op} ${id.slice(0, 12)}: ${messageOf(err)}`, { cause: err });
 }
 
+// dockerode (and its request stack) takes ~0.15 s to load: every command that builds a responder would pay
+// it at start-up, though only a container response ever calls Docker. It is loaded on the first call.
+const requireModule = createRequire(import.meta.url);
+
 export class DockerControl implements DockerPort {
-  readonly docker: Docker;
+  readonly #socketPath: string;
+  #client: Docker | null = null;
 
   constructor(opts: { socketPath?: string } = {}) {
-    this.docker = new Docker({ socketPath: opts.socketPath ?? DEFAULT_DOCKER_SOCKET });
+    this.#socketPath = opts.socketPath ?? DEFAULT_DOCKER_SOCKET;
+  }
+
+  /** The dockerode client, created on first use. */
+  get docker(): Docker {
+    if (this.#client === null) {
+      const DockerClient = requireModule('dockerode') as typeof Docker;
+      this.#client = new DockerClient({ socketPath: this.#socketPath });
+    }
+    return this.#client;
   }
 
   /** True when dockerd answers on the socket. */

@@ -7,6 +7,7 @@
  * written when the transaction ends, so the correlation the engine sets right after storing an event goes
  * into the row's insert instead of an update.
  */
+import { hash } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type Database from 'better-sqlite3';
 import type { RuntimeEvent } from '../model/index.js';
@@ -38,8 +39,27 @@ export function blockRoot(leaves: Uint8Array): string {
   return bytesToHex(merkleRootFromLeafHashes(list));
 }
 
-export function packBodies(bodies: readonly string[]): Buffer {
-  return deflateRawSync(Buffer.from(bodies.join('\n'), 'utf8'), { level: DEFLATE_LEVEL });
+/**
+ * A block's bodies (UTF-8) packed as they are stored: the deflated text of the bodies joined by '\n' (JSON
+ * text holds no raw newline), and each body's leaf hash, 32 bytes apiece in order. The bodies are copied
+ * once, each behind one spare byte: set to 0x00 that byte and the body are the leaf's input, then set to
+ * '\n' it is the separator the deflated text needs. No other copy is made, no string is built.
+ */
+export function packBlock(bodies: readonly Uint8Array[]): { body: Buffer; leaves: Buffer } {
+  let size = 0;
+  for (const b of bodies) size += b.byteLength + 1;
+  const joined = Buffer.allocUnsafe(size);
+  const leaves = Buffer.allocUnsafe(bodies.length * 32);
+  let at = 0;
+  for (let i = 0; i < bodies.length; i++) {
+    const b = bodies[i]!;
+    joined[at] = 0x00;
+    joined.set(b, at + 1);
+    leaves.set(hash('sha256', joined.subarray(at, at + 1 + b.byteLength), 'buffer'), i * 32);
+    joined[at] = 0x0a;
+    at += 1 + b.byteLength;
+  }
+  return { body: deflateRawSync(joined.subarray(Math.min(1, size)), { level: DEFLATE_LEVEL }), leaves };
 }
 
 /** A block's bodies, or undefined when the blob does not inflate (a damaged block). */
@@ -51,6 +71,8 @@ export function unpackBodies(blob: Uint8Array): string[] | undefined {
     return undefined;
   }
 }
+
+const utf8 = new TextEncoder();
 
 interface QueuedEvent {
   key: bigint;
@@ -71,7 +93,7 @@ export class EventBlockWriter {
   /** This transaction's events by id: duplicates within it, and the correlation set right after storing. */
   readonly #queued = new Map<string, QueuedEvent>();
   readonly #keys = new Set<bigint>();
-  #bodies: string[] = [];
+  #bodies: Uint8Array[] = [];
   #nextBlock = 0;
 
   constructor(db: Db, ledger: LedgerWriter, strings: StringIds) {
@@ -89,10 +111,10 @@ export class EventBlockWriter {
   }
 
   /**
-   * Queues each event (stored as its body); returns which were new (false: already stored). Inside the
-   * store's write transaction. Stored ids are looked up LOOKUP_CHUNK keys per query, not one query each.
+   * Queues each event (stored as its body: text, or its UTF-8 bytes as the storage thread gets it); returns
+   * which were new (false: already stored). Inside the store's write transaction. Stored ids are looked up LOOKUP_CHUNK keys per query, not one query each.
    */
-  addMany(items: readonly { event: RuntimeEvent; body: string }[], batchId: string | null): boolean[] {
+  addMany(items: readonly { event: RuntimeEvent; body: string | Uint8Array }[], batchId: string | null): boolean[] {
     const keys = items.map((it) => eventKey(it.event.event_id!));
     const stored = new Map<bigint, number>();
     for (let i = 0; i < keys.length; i += LOOKUP_CHUNK) {
@@ -104,7 +126,7 @@ export class EventBlockWriter {
   }
 
   /** One event (see addMany); `stored`: tails of stored keys already looked up (others are asked for). */
-  #add(e: RuntimeEvent, body: string, batchId: string | null, own: bigint, stored: ReadonlyMap<bigint, number>): boolean {
+  #add(e: RuntimeEvent, body: string | Uint8Array, batchId: string | null, own: bigint, stored: ReadonlyMap<bigint, number>): boolean {
     const id = e.event_id!;
     if (this.#queued.has(id)) return false;
     const tail = eventIdTail(id);
@@ -125,7 +147,7 @@ export class EventBlockWriter {
     ];
     this.#queued.set(id, { key, values, judged: false });
     this.#keys.add(key);
-    this.#bodies.push(body);
+    this.#bodies.push(typeof body === 'string' ? utf8.encode(body) : body);
     if (this.#bodies.length === BLOCK_EVENTS) this.#sealBlock();
     return true;
   }
@@ -168,10 +190,9 @@ export class EventBlockWriter {
 
   #sealBlock(): void {
     const bodies = this.#bodies;
-    const leaves = Buffer.allocUnsafe(bodies.length * 32);
-    for (let i = 0; i < bodies.length; i++) leaves.set(eventLeaf(bodies[i] as string), i * 32);
-    const seq = this.#ledger.append('put:event_blocks', blockRoot(leaves));
-    this.#insertBlock.run(this.#nextBlock, seq, bodies.length, leaves, packBodies(bodies));
+    const packed = packBlock(bodies);
+    const seq = this.#ledger.append('put:event_blocks', blockRoot(packed.leaves));
+    this.#insertBlock.run(this.#nextBlock, seq, bodies.length, packed.leaves, packed.body);
     this.#bodies = [];
     this.#nextBlock++;
   }

@@ -30,7 +30,7 @@ import { LedgerWriter } from './ledger-writer.js';
 import { resolveSigningKey } from './ledger-key.js';
 import { ensureSealedTriggers, hasSealedTriggers, readMode, writeMode, type StoreMode } from './store-mode.js';
 import { VersionedRows } from './versioned-rows.js';
-import { VerdictWriter } from './verdict-writer.js';
+import { VerdictWriter, verdictOfRows } from './verdict-writer.js';
 import { RunGraphWriter } from './run-graph-writer.js';
 import { batchRowHash, bodyHash, policyHash } from './row-objects.js';
 import { writeAnchor, writeRedaction, type Redaction, type RedactTarget } from './ledger-records.js';
@@ -197,7 +197,7 @@ export class EvidenceStore implements EvidenceSink {
    * insertEvents for events already encoded (the storage thread gets bodies, not objects): `event` needs only
    * its id and row columns. Returns which were new.
    */
-  insertEncoded(items: readonly { event: RuntimeEvent; body: string }[], batchId: string | null): boolean[] {
+  insertEncoded(items: readonly { event: RuntimeEvent; body: string | Uint8Array }[], batchId: string | null): boolean[] {
     return this.transaction(() => this.#blocks.addMany(items, batchId));
   }
 
@@ -209,6 +209,26 @@ export class EvidenceStore implements EvidenceSink {
     this.transaction(() => {
       for (const v of verdicts) this.#verdicts.put(v, this.#mode, this.#setCorrelation(v.correlation));
       // one entry for the new rows of this batch (store/verdict-batch), written before anyone reads them
+      this.#verdicts.seal();
+    });
+  }
+
+  /**
+   * putVerdicts for verdicts whose rows were encoded by the judging thread (verdict-writer verdictRows):
+   * the storage thread's path. A row set of an event that is not new here is decoded and goes the
+   * re-evaluation way (it replaces what the event had).
+   */
+  putVerdictRows(verdicts: readonly { correlation: Correlation; rows: unknown[] | null }[]): void {
+    this.transaction(() => {
+      for (const v of verdicts) {
+        const fresh = this.#setCorrelation(v.correlation);
+        if (fresh) {
+          if (v.rows) this.#verdicts.putFreshRows(v.rows, this.#mode);
+        } else {
+          // no rows is a verdict too: a re-evaluation that no longer decides retires what the event had
+          this.#verdicts.put(verdictOfRows(v.correlation.event_id, v.correlation, v.rows ?? []), this.#mode, false);
+        }
+      }
       this.#verdicts.seal();
     });
   }

@@ -3,7 +3,7 @@
  *
  * Judging (correlation, policy, containment) stays on the main thread, where the responder acts; a worker
  * thread (store/storage-worker) with its own connection builds the blocks, hashes, compresses and writes.
- * Bursts cross by structured clone. The queue between them is bounded in events: `tryWrite` refuses a
+ * Bursts cross by structured clone, their bodies as bytes in a transferred buffer. The queue between them is bounded in events: `tryWrite` refuses a
  * burst that would overfill it, and the caller counts that loss (a telemetry_loss event), never silent.
  *
  * `flush()` is synchronous on purpose: whatever reads the store next (a bind re-correlating, the end of a
@@ -19,7 +19,7 @@ import { AgentprovError } from '../errors.js';
 import type { EventVerdict } from '../engine/index.js';
 import { addStats, emptyStats, type BatchStats } from '../engine/batch-stats.js';
 import type { RuntimeEvent } from '../model/index.js';
-import { DONE_EVENTS, DONE_SEQ, FAILED, SHARED_SLOTS, wireEvents, wireVerdicts, type StorageRequest, type StorageResult, type StorageWorkerData } from './storage-protocol.js';
+import { DONE_EVENTS, DONE_SEQ, FAILED, SHARED_SLOTS, emptyRequest, transferablesOf, wireEvents, wireVerdicts, type StorageRequest, type StorageResult, type StorageWorkerData } from './storage-protocol.js';
 
 /** Events handed over and not yet written before bursts are refused (about 2 KB each in the worker's heap). */
 export const MAX_STORAGE_QUEUE = 131_072;
@@ -80,8 +80,8 @@ export class StorageThread {
     if (this.#closed) throw new AgentprovError('AP_STORE', 'storage thread is closed');
     this.#collect();
     if (!force && this.queued > 0 && this.queued + events.length > this.maxQueued) return false;
-    const msg: StorageRequest = { seq: ++this.#posted, count: events.length, ...wireEvents(events), verdicts: wireVerdicts(verdicts), batchId };
-    this.#requests.postMessage(msg);
+    const msg: StorageRequest = { seq: ++this.#posted, count: events.length, ...wireEvents(events), ...wireVerdicts(verdicts), batchId };
+    this.#requests.postMessage(msg, transferablesOf(msg));
     this.#postedEvents += events.length;
     return true;
   }
@@ -119,7 +119,7 @@ export class StorageThread {
       this.#closed = true;
       const exited = new Promise<void>((resolve) => this.#worker.once('exit', () => resolve()));
       if (Atomics.load(this.#done, FAILED) === 0n) {
-        this.#requests.postMessage({ seq: ++this.#posted, count: 0, bodies: [], events: [], verdicts: [], batchId: null, close: true } satisfies StorageRequest);
+        this.#requests.postMessage({ ...emptyRequest(++this.#posted), close: true } satisfies StorageRequest);
         this.#worker.ref();
         await exited;
       } else {

@@ -8,7 +8,8 @@
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { EvidenceStore } from './evidence-store.js';
 // the counting module alone, not the engine's index: the worker has no engine to load
-import { countVerdicts, emptyStats } from '../engine/batch-stats.js';
+import { emptyStats } from '../engine/batch-stats.js';
+import { countRows } from './verdict-writer.js';
 import {
   DONE_EVENTS,
   DONE_SEQ,
@@ -47,14 +48,17 @@ try {
 
 /** One burst's events and the verdicts of those that were new (a duplicate's verdict goes with it). */
 function write(req: StorageRequest): StorageResult {
-  const items = unwireEvents(req.events, req.bodies);
+  const items = unwireEvents(req.events, req.bodies, req.ends);
   const added = store.insertEncoded(items, req.batchId);
   const fresh = new Set<string>();
   added.forEach((isNew, i) => isNew && fresh.add(items[i]!.event.event_id!));
-  const verdicts = unwireVerdicts(req.verdicts).filter((v) => fresh.has(v.event_id));
-  store.putVerdicts(verdicts);
+  const verdicts = unwireVerdicts(req.verdicts, req.kinds).filter((v) => fresh.has(v.correlation.event_id));
+  store.putVerdictRows(verdicts);
   const out: StorageResult = { ...emptyStats(), seq: req.seq, received: req.count, stored: fresh.size, duplicates: req.count - fresh.size };
-  countVerdicts(verdicts, out);
+  for (const v of verdicts) {
+    if (v.correlation.binding_id) out.attributed++;
+    if (v.rows) countRows(v.rows, out);
+  }
   return out;
 }
 

@@ -50,6 +50,7 @@ export const SEALED_TABLES: readonly ProtectedTable[] = [
   { table: 'strings', key: ['id'], onConflict: 'abort' },
   { table: 'correlation_kinds', key: ['id'], onConflict: 'abort' },
   { table: 'correlation_batches', key: ['ledger_seq'], onConflict: 'abort' },
+  { table: 'verdict_batches', key: ['ledger_seq'], onConflict: 'abort' },
   {
     table: 'event_rows',
     key: ['key'],
@@ -90,9 +91,12 @@ function sealedTriggerSql(): string {
   return out.join('\n');
 }
 
-/** Whether a sealed store has the triggers of every protected table (one made before 007 lacks some). */
+/**
+ * Whether a sealed store has the triggers of every protected table (one sealed before 007 or 008 lacks
+ * some): the check names the trigger of the table added last.
+ */
 export function hasSealedTriggers(db: Db): boolean {
-  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'sealed_event_rows_no_update'`).get() !== undefined;
+  return db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'sealed_verdict_batches_no_update'`).get() !== undefined;
 }
 
 /** A sealed store created before a migration added tables gets their triggers when it is next opened. */

@@ -5,13 +5,79 @@
 import type Database from 'better-sqlite3';
 import type { EventVerdict } from '../engine/index.js';
 import type { PolicyDecision, ResponseAction, RiskSignal } from '../model/index.js';
-import { encodeBody } from './codec.js';
+import { decodeDecision, decodeResponse, decodeRisk, encodeBody } from './codec.js';
 import type { LedgerWriter } from './ledger-writer.js';
 import type { Db } from './open-database.js';
 import { bodyHash } from './row-objects.js';
 import type { StoreMode } from './store-mode.js';
 import { VerdictBatch } from './verdict-batch.js';
 import { currentRowSql, currentVersionColumns, objectHashOf, VersionedRows, type CurrentVersion } from './versioned-rows.js';
+
+// A wired verdict row's table (store/storage-protocol): decisions 0, risks 1, responses 2.
+const DECISION = 0;
+const RISK = 1;
+const RESPONSE = 2;
+
+/** A decision's row values in column order, its stored body last. */
+export function decisionRow(d: PolicyDecision, runId: string | null): unknown[] {
+  return [d.decision_id, d.event_id, runId, d.tool_call_id, d.action, d.would_action, d.policy_hash, d.time_ns, encodeBody(d)];
+}
+
+export function riskRow(r: RiskSignal): unknown[] {
+  return [r.risk_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.rule_id, r.severity, r.score, r.time_ns, encodeBody(r)];
+}
+
+export function responseRow(r: ResponseAction): unknown[] {
+  return [r.response_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.action, r.result, r.time_ns, encodeBody(r)];
+}
+
+/**
+ * A verdict's rows flat, each as its table's index (DECISION, RISK, RESPONSE) followed by its values (body last):
+ * what crosses to the storage thread, so the bodies are encoded on the judging side and the worker gets
+ * strings, not object trees to rebuild. Null when there is no decision (then there are no rows).
+ */
+export function verdictRows(v: Pick<EventVerdict, 'decision' | 'risks' | 'responses' | 'correlation'>): unknown[] | null {
+  if (!v.decision) return null;
+  const out: unknown[] = [DECISION, ...decisionRow(v.decision, v.correlation.run_id)];
+  for (const r of v.risks) out.push(RISK, ...riskRow(r));
+  for (const r of v.responses) out.push(RESPONSE, ...responseRow(r));
+  return out;
+}
+
+const ROW_WIDTH = [9, 10, 9];
+
+/** Splits verdictRows' output back into (table index, values) pairs. */
+function eachRow(rows: readonly unknown[], fn: (table: number, values: unknown[]) => void): void {
+  for (let o = 0; o < rows.length; ) {
+    const t = rows[o] as number;
+    const w = ROW_WIDTH[t];
+    if (w === undefined || o + 1 + w > rows.length) throw new Error(`verdict rows: bad row at ${o} (table ${String(t)})`);
+    fn(t, rows.slice(o + 1, o + 1 + w));
+    o += 1 + w;
+  }
+}
+
+/** Adds the rows of verdictRows' output to the counts of decisions, risks and responses. */
+export function countRows(rows: readonly unknown[], counts: { decisions: number; risks: number; responses: number }): void {
+  for (let o = 0; o < rows.length; o += 1 + (ROW_WIDTH[rows[o] as number] ?? rows.length)) {
+    const t = rows[o];
+    if (t === DECISION) counts.decisions++;
+    else if (t === RISK) counts.risks++;
+    else if (t === RESPONSE) counts.responses++;
+  }
+}
+
+/** The verdict whose rows these are (bodies decoded): for a re-evaluation, which looks up what it replaces. */
+export function verdictOfRows(eventId: string, correlation: EventVerdict['correlation'], rows: readonly unknown[]): EventVerdict {
+  const out: EventVerdict = { event_id: eventId, correlation, decision: null, risks: [], responses: [] };
+  eachRow(rows, (t, values) => {
+    const body = values[values.length - 1] as string;
+    if (t === DECISION) out.decision = decodeDecision(body);
+    else if (t === RISK) out.risks.push(decodeRisk(body));
+    else out.responses.push(decodeResponse(body));
+  });
+  return out;
+}
 
 export class VerdictWriter {
   readonly #ledger: LedgerWriter;
@@ -86,20 +152,24 @@ export class VerdictWriter {
   }
 
   putDecision(d: PolicyDecision, runId: string | null, mode: StoreMode, fresh = false): void {
-    const body = encodeBody(d);
-    const values = [d.decision_id, d.event_id, runId, d.tool_call_id, d.action, d.would_action, d.policy_hash, d.time_ns, body];
-    this.#decisions.put(values, bodyHash(body), mode, fresh);
+    this.#putRow(this.#decisions, decisionRow(d, runId), mode, fresh);
   }
 
   putRisk(r: RiskSignal, mode: StoreMode, fresh = false): void {
-    const body = encodeBody(r);
-    const values = [r.risk_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.rule_id, r.severity, r.score, r.time_ns, body];
-    this.#risks.put(values, bodyHash(body), mode, fresh);
+    this.#putRow(this.#risks, riskRow(r), mode, fresh);
   }
 
   putResponse(r: ResponseAction, mode: StoreMode, fresh = false): void {
-    const body = encodeBody(r);
-    const values = [r.response_id, r.decision_id, r.event_id, r.run_id, r.tool_call_id, r.action, r.result, r.time_ns, body];
-    this.#responses.put(values, bodyHash(body), mode, fresh);
+    this.#putRow(this.#responses, responseRow(r), mode, fresh);
+  }
+
+  /** The rows of a fresh event's verdict, as verdictRows encoded them (bodies included). */
+  putFreshRows(rows: readonly unknown[], mode: StoreMode): void {
+    const tables = [this.#decisions, this.#risks, this.#responses];
+    eachRow(rows, (t, values) => this.#putRow(tables[t]!, values, mode, true));
+  }
+
+  #putRow(rows: VersionedRows, values: unknown[], mode: StoreMode, fresh: boolean): void {
+    rows.put(values, bodyHash(values[values.length - 1] as string), mode, fresh);
   }
 }

@@ -62,6 +62,34 @@ describe('StorageThread', () => {
     const verify = await runCli(['verify', '--json'], { dataDir: dir });
     expect(verify.json().ok, verify.stdout).toBe(true);
   });
+
+  it('carries bodies as UTF-8 bytes and correlations as shared kinds: multi-byte paths and mixed kinds arrive intact', async () => {
+    const { dir, store, engine } = setup();
+    const thread = new StorageThread(dir, { onFailure: () => {} });
+    const paths = ['/tmp/naïve-café', '/tmp/日本語/ファイル', '/tmp/emoji-🦀', '/tmp/plain'];
+    const events = paths.map((path, i) =>
+      finalizeEvent({ type: 'file_open', source: 'agentprov_ebpf', time_ns: 5_000_000n + BigInt(i), pid: 100 + i, path, flags: 0 } as never),
+    );
+    const judged = engine.judgeBatch(events);
+    // two kinds in one burst, interleaved: each event must keep its own
+    const verdicts = judged.verdicts.map((v, i) => ({
+      ...v,
+      correlation: { ...v.correlation, reason: i % 2 === 0 ? 'even kind' : 'odd kind', keys_matched: i % 2 === 0 ? ['pid'] : ['cgroup_id', 'pid'] },
+    }));
+    expect(thread.tryWrite(judged.events, verdicts, null)).toBe(true);
+    await thread.close();
+    const raw = rawEvents(store.db);
+    expect(raw.map((r) => r.event.path)).toEqual(paths);
+    expect(raw.map((r) => r.event.event_id)).toEqual(judged.events.map((e) => e.event_id));
+    const reasons = store.db
+      .prepare('SELECT k.reason, k.keys_matched FROM event_rows e JOIN correlation_kinds k ON k.id = e.kind ORDER BY e.time_ns')
+      .all() as { reason: string; keys_matched: string }[];
+    expect(reasons.map((k) => k.reason)).toEqual(['even kind', 'odd kind', 'even kind', 'odd kind']);
+    expect(JSON.parse(reasons[1]!.keys_matched)).toEqual(['cgroup_id', 'pid']);
+    // each block leaf is the hash of the stored bytes: verify recomputes them from the inflated text
+    const verify = await runCli(['verify', '--json'], { dataDir: dir });
+    expect(verify.json().ok, verify.stdout).toBe(true);
+  });
 });
 
 describe('JudgedStorage', () => {

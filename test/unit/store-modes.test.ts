@@ -133,7 +133,7 @@ describe('storage modes', () => {
     }
     expect(db.prepare('UPDATE event_rows SET kind = kind').run().changes).toBe(1);
     // REPLACE would delete without a DELETE trigger: it is refused or has no effect
-    for (const table of ['event_blocks', 'event_rows', 'strings', 'correlation_kinds', 'correlation_batches']) {
+    for (const table of ['event_blocks', 'event_rows', 'strings', 'correlation_kinds', 'correlation_batches', 'verdict_batches']) {
       expect(() => db.prepare(`INSERT OR REPLACE INTO ${table} SELECT * FROM ${table}`).run(), table).toThrow(`REPLACE on ${table} refused`);
     }
     db.exec('BEGIN');
