@@ -133,6 +133,9 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
       if (progress) clearInterval(progress);
       opts.interrupt?.removeEventListener('abort', onInterrupt);
     }
+    // The kernel may have killed the command (a ring-thread kill) before its events were judged here: judge
+    // what the capture still holds first, so who ended the command is known before the outcome is.
+    await session.capture.flush();
     state.enforced = tc.enforced;
     const { outcome, exit } = recordOutcome(state);
     const record = await session.endToolCall(tc, {
