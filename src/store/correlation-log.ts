@@ -59,7 +59,8 @@ export function unpackPairs(blob: Uint8Array): { key: bigint; kind: number }[] |
 /** A binding's events fall into a few kinds (tier, keys, reason): past this many, the text cache serves. */
 const MAX_KINDS_PER_BINDING = 32;
 
-function sameKind(a: CorrelationKind, b: CorrelationKind): boolean {
+/** Field by field: cheaper than building and comparing each correlation's kind text. */
+export function sameKind(a: CorrelationKind, b: CorrelationKind): boolean {
   if (a.run_id !== b.run_id || a.tool_call_id !== b.tool_call_id || a.tier !== b.tier || a.confidence !== b.confidence) return false;
   if (a.reason !== b.reason || a.keys_matched.length !== b.keys_matched.length) return false;
   for (let i = 0; i < a.keys_matched.length; i++) if (a.keys_matched[i] !== b.keys_matched[i]) return false;

@@ -4,6 +4,7 @@ import type { BatchStats, EventVerdict } from '../engine/index.js';
 import type { Correlation, RuntimeEvent } from '../model/index.js';
 import { encodeEvent } from './codec.js';
 import { verdictRows } from './verdict-writer.js';
+import { sameKind } from './correlation-log.js';
 
 /** Indexes into the shared BigInt64Array: last written request seq, events written, a fatal failure. */
 export const DONE_SEQ = 0;
@@ -102,16 +103,6 @@ export function unwireEvents(flat: readonly unknown[], bodies: Uint8Array, ends:
   return out;
 }
 
-function sameKind(c: Correlation, kinds: readonly unknown[], k: number): boolean {
-  const o = k * KIND_FIELDS;
-  if (kinds[o] !== c.binding_id || kinds[o + 1] !== c.run_id || kinds[o + 2] !== c.tool_call_id || kinds[o + 3] !== c.tier) return false;
-  if (kinds[o + 4] !== c.confidence || kinds[o + 6] !== c.reason) return false;
-  const keys = kinds[o + 5] as readonly string[];
-  if (keys.length !== c.keys_matched.length) return false;
-  for (let i = 0; i < keys.length; i++) if (keys[i] !== c.keys_matched[i]) return false;
-  return true;
-}
-
 /**
  * Each verdict flat: its event id, the index of its correlation's kind (everything but the event id) in
  * `kinds`, and its decision, risks and responses as rows with their bodies encoded (store/verdict-writer
@@ -119,22 +110,21 @@ function sameKind(c: Correlation, kinds: readonly unknown[], k: number): boolean
  */
 export function wireVerdicts(verdicts: readonly EventVerdict[]): { verdicts: unknown[]; kinds: unknown[] } {
   const out: unknown[] = new Array(verdicts.length * VERDICT_FIELDS);
-  const kinds: unknown[] = [];
+  // one correlation standing for each kind seen, in order; consecutive events mostly share the last one
+  const seen: Correlation[] = [];
   let last = -1;
   let o = 0;
   for (const v of verdicts) {
     const c = v.correlation;
-    let k = last >= 0 && sameKind(c, kinds, last) ? last : -1;
-    for (let j = 0; k < 0 && j < kinds.length / KIND_FIELDS; j++) if (sameKind(c, kinds, j)) k = j;
-    if (k < 0) {
-      k = kinds.length / KIND_FIELDS;
-      kinds.push(c.binding_id, c.run_id, c.tool_call_id, c.tier, c.confidence, c.keys_matched, c.reason);
-    }
+    let k = last >= 0 && sameKind(seen[last]!, c) ? last : seen.findIndex((s) => sameKind(s, c));
+    if (k < 0) k = seen.push(c) - 1;
     last = k;
     out[o++] = v.event_id;
     out[o++] = k;
     out[o++] = verdictRows(v);
   }
+  const kinds: unknown[] = [];
+  for (const c of seen) kinds.push(c.binding_id, c.run_id, c.tool_call_id, c.tier, c.confidence, c.keys_matched, c.reason);
   return { verdicts: out, kinds };
 }
 

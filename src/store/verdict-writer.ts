@@ -18,7 +18,7 @@ const DECISION = 0;
 const RISK = 1;
 const RESPONSE = 2;
 
-/** A decision's row values in column order, its stored body last. */
+/** A decision's row values in DECISION_COLUMNS order, its stored body last. */
 export function decisionRow(d: PolicyDecision, runId: string | null): unknown[] {
   return [d.decision_id, d.event_id, runId, d.tool_call_id, d.action, d.would_action, d.policy_hash, d.time_ns, encodeBody(d)];
 }
@@ -44,27 +44,35 @@ export function verdictRows(v: Pick<EventVerdict, 'decision' | 'risks' | 'respon
   return out;
 }
 
-const ROW_WIDTH = [9, 10, 9];
+const DECISION_COLUMNS = ['decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'would_action', 'policy_hash', 'time_ns', 'body'];
+const RISK_COLUMNS = ['risk_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'rule_id', 'severity', 'score', 'time_ns', 'body'];
+const RESPONSE_COLUMNS = ['response_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'result', 'time_ns', 'body'];
+/** Values per row of each table, by its index (DECISION, RISK, RESPONSE). */
+const ROW_WIDTH = [DECISION_COLUMNS.length, RISK_COLUMNS.length, RESPONSE_COLUMNS.length];
 
-/** Splits verdictRows' output back into (table index, values) pairs. */
-function eachRow(rows: readonly unknown[], fn: (table: number, values: unknown[]) => void): void {
+/** Walks verdictRows' output: each row's table index and where its values start; a malformed list throws. */
+function eachRowAt(rows: readonly unknown[], fn: (table: number, start: number, width: number) => void): void {
   for (let o = 0; o < rows.length; ) {
     const t = rows[o] as number;
     const w = ROW_WIDTH[t];
     if (w === undefined || o + 1 + w > rows.length) throw new Error(`verdict rows: bad row at ${o} (table ${String(t)})`);
-    fn(t, rows.slice(o + 1, o + 1 + w));
+    fn(t, o + 1, w);
     o += 1 + w;
   }
 }
 
+/** Splits verdictRows' output back into (table index, values) pairs. */
+function eachRow(rows: readonly unknown[], fn: (table: number, values: unknown[]) => void): void {
+  eachRowAt(rows, (t, start, w) => fn(t, rows.slice(start, start + w)));
+}
+
 /** Adds the rows of verdictRows' output to the counts of decisions, risks and responses. */
 export function countRows(rows: readonly unknown[], counts: { decisions: number; risks: number; responses: number }): void {
-  for (let o = 0; o < rows.length; o += 1 + (ROW_WIDTH[rows[o] as number] ?? rows.length)) {
-    const t = rows[o];
+  eachRowAt(rows, (t) => {
     if (t === DECISION) counts.decisions++;
     else if (t === RISK) counts.risks++;
-    else if (t === RESPONSE) counts.responses++;
-  }
+    else counts.responses++;
+  });
 }
 
 /** The verdict whose rows these are (bodies decoded): for a re-evaluation, which looks up what it replaces. */
@@ -90,15 +98,9 @@ export class VerdictWriter {
   constructor(db: Db, ledger: LedgerWriter) {
     this.#ledger = ledger;
     this.#batch = new VerdictBatch(db, ledger);
-    this.#decisions = new VersionedRows(db, ledger, 'decisions', [
-      'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'would_action', 'policy_hash', 'time_ns', 'body',
-    ], this.#batch);
-    this.#risks = new VersionedRows(db, ledger, 'risks', [
-      'risk_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'rule_id', 'severity', 'score', 'time_ns', 'body',
-    ], this.#batch);
-    this.#responses = new VersionedRows(db, ledger, 'responses', [
-      'response_id', 'decision_id', 'event_id', 'run_id', 'tool_call_id', 'action', 'result', 'time_ns', 'body',
-    ], this.#batch);
+    this.#decisions = new VersionedRows(db, ledger, 'decisions', DECISION_COLUMNS, this.#batch);
+    this.#risks = new VersionedRows(db, ledger, 'risks', RISK_COLUMNS, this.#batch);
+    this.#responses = new VersionedRows(db, ledger, 'responses', RESPONSE_COLUMNS, this.#batch);
     const ofEvent = (table: 'decisions' | 'risks' | 'responses', id: string, extra = '') =>
       db.prepare(
         `SELECT ${currentVersionColumns(id, 't', true)}
