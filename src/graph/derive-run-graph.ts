@@ -92,9 +92,18 @@ export function drawRunGraph(input: RunGraphFrame, digest: RunEventDigest): RunG
     const attemptKey = `attempt:${run}/${s.session_id}/${s.attempt_id}`;
     const attempt = add('attempt', attemptKey, { session_id: s.session_id, attempt_id: s.attempt_id }, [session.hash]);
     link('session_has_attempt', session, attempt);
-    const tc = add('tool_call', `tool_call:${s.tool_call_id}`, { scope: s }, [attempt.hash]);
+    // The node holds what the scope declared when it opened; its end is a node of its own, so ending a tool
+    // call adds one node and one edge and changes no hash already stored (processes, events and verdicts
+    // below the tool call name its hash as a parent).
+    const { ended_at_ns: endedAt, ...opening } = s;
+    const tc = add('tool_call', `tool_call:${s.tool_call_id}`, { scope: opening }, [attempt.hash]);
     link('attempt_has_tool_call', attempt, tc);
     toolCalls.set(s.tool_call_id, tc);
+    if (endedAt != null) {
+      const body = { ...(s.binding_id ? { binding_id: s.binding_id } : {}), tool_call_id: s.tool_call_id, ended_at_ns: endedAt };
+      const end = add('tool_call_end', `tool_call_end:${s.tool_call_id}`, body, [tc.hash]);
+      link('tool_call_ended', tc, end);
+    }
   }
 
   // processes, parents before children, each under the tool calls its events are attributed to

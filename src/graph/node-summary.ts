@@ -31,6 +31,8 @@ export function summarizeNode(node: DagNode): string {
       const name = str(s.tool_name);
       return `tool call ${str(s.tool_call_id) ?? '?'}${name ? ` (${name})` : ''}`;
     }
+    case 'tool_call_end':
+      return `tool call ${str(b.tool_call_id) ?? '?'} ended at ${str(b.ended_at_ns) ?? '?'}`;
     case 'process': {
       const what = str(b.exe) ?? str(b.comm) ?? '';
       const start = str(b.start_ns);

@@ -35,6 +35,7 @@ const EDGE_ENDS: Record<EdgeName, [NodeKind[], NodeKind[]]> = {
   run_has_session: [['run'], ['session']],
   session_has_attempt: [['session'], ['attempt']],
   attempt_has_tool_call: [['attempt'], ['tool_call']],
+  tool_call_ended: [['tool_call'], ['tool_call_end']],
   tool_call_spawned: [['tool_call'], ['process']],
   process_forked: [['process'], ['process']],
   process_emitted: [['process'], ['runtime_event']],

@@ -6,6 +6,8 @@ export const NODE_KINDS = [
   'session',
   'attempt',
   'tool_call',
+  /** When a tool call ended: its own node, so the tool call's hash (and every descendant's) never changes at the end. */
+  'tool_call_end',
   'process',
   'runtime_event',
   /** A process's read-only opens that no rule judged: one summary (path set and count), not a node per open. */
@@ -22,6 +24,7 @@ export const EDGE_NAMES = [
   'run_has_session',
   'session_has_attempt',
   'attempt_has_tool_call',
+  'tool_call_ended',
   'tool_call_spawned',
   'process_forked',
   'process_emitted',

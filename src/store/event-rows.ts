@@ -2,6 +2,7 @@
  * @module store/event-rows: reads of events and their correlations in the block layout (migration 007):
  * select narrow rows, then take their bodies from the blocks, each block inflated once per read.
  */
+import type Database from 'better-sqlite3';
 import type { RuntimeEvent } from '../model/index.js';
 import { decodeEvent } from './codec.js';
 import { BlockReader } from './event-blocks.js';
@@ -32,11 +33,18 @@ const CHUNK = 4096;
 export function findEventRow(db: Db, eventId: string): KeyedEventRow | undefined {
   if (!/^[0-9a-f]{64}$/.test(eventId)) return undefined; // ids are sha256 hex: anything else names no event
   const key = eventKey(eventId);
-  return db
-    .prepare(`SELECT e.key AS key, ${ROW_COLS} FROM event_rows e WHERE e.key >= ? AND e.key <= ? AND e.id_tail = ? ORDER BY e.key LIMIT 1`)
-    .safeIntegers(true)
-    .all(key, lastProbeKey(key), eventIdTail(eventId))
-    .map(fromSafe)[0];
+  return findRowStatement(db).all(key, lastProbeKey(key), eventIdTail(eventId)).map(fromSafe)[0];
+}
+
+/** Prepared once per connection: a check or a verify looks up every event of a run one by one. */
+const findRowStatements = new WeakMap<Db, Database.Statement>();
+function findRowStatement(db: Db): Database.Statement {
+  let stmt = findRowStatements.get(db);
+  if (stmt === undefined) {
+    stmt = db.prepare(`SELECT e.key AS key, ${ROW_COLS} FROM event_rows e WHERE e.key >= ? AND e.key <= ? AND e.id_tail = ? ORDER BY e.key LIMIT 1`).safeIntegers(true);
+    findRowStatements.set(db, stmt);
+  }
+  return stmt;
 }
 
 function fromSafe(r: unknown): KeyedEventRow {

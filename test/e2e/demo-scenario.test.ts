@@ -105,6 +105,8 @@ describe('Falco + Tetragon telemetry bound to a tool call', () => {
       ['dag node', sql(`UPDATE dag_nodes SET body = replace(body, 'run_shell', 'run_shel1') WHERE kind = 'tool_call'`)],
       ['dag edge', sql(`UPDATE dag_edges SET name = 'process_forked' WHERE rowid = (SELECT MIN(rowid) FROM dag_edges WHERE name <> 'process_forked')`)],
       ['risk row', sql(`UPDATE risks SET body = replace(body, '"critical"', '"low"')`)],
+      // the end of a tool call is its own node (tool_call_end): a moved end is caught there
+      ['scope end', sql(`UPDATE scopes SET body = replace(body, '"ended_at_ns":"1', '"ended_at_ns":"2') WHERE tool_call_id = 'tc-7'`)],
     ];
     for (const [what, change] of tamper) {
       const copy = tempDir();
@@ -122,6 +124,11 @@ describe('Falco + Tetragon telemetry bound to a tool call', () => {
         const problems = v.json().problems as { hash: string; kind: string; detail: string }[];
         expect(problems.length, what).toBeGreaterThan(0);
         expect(problems[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+        if (what === 'scope end') {
+          // named on the end node (and by the ledger's row check); the tool call as opened is unchanged
+          expect(problems.map((p) => p.kind)).toContain('tool_call_end');
+          expect(problems.map((p) => p.kind)).not.toContain('tool_call');
+        }
         // a changed event body is named by its event id, on the runtime_event node that claims it
         if (what === 'event body') {
           for (const id of tamperedEvents) {

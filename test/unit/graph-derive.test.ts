@@ -103,6 +103,26 @@ describe('deriveRunGraph', () => {
     expect(a.get('file:/etc/shadow')).toBe(b.get('file:/etc/shadow'));
   });
 
+
+  it('ends a tool call by adding its end node and edge: no node already derived changes its hash', () => {
+    const input = runFixture();
+    const open = deriveRunGraph(input);
+    const ended = deriveRunGraph({ ...input, scopes: [{ ...input.scopes[0]!, ended_at_ns: 5000n }] });
+    const openHashes = new Set(open.nodes.map((n) => n.hash));
+    const endedHashes = new Set(ended.nodes.map((n) => n.hash));
+    expect([...openHashes].filter((h) => !endedHashes.has(h))).toEqual([]);
+    const added = ended.nodes.filter((n) => !openHashes.has(n.hash));
+    expect(added.map((n) => [n.kind, n.key, n.body])).toEqual([
+      ['tool_call_end', 'tool_call_end:tc-1', { run_id: 'run-1', binding_id: 'b-1', tool_call_id: 'tc-1', ended_at_ns: '5000' }],
+    ]);
+    expect(added[0]!.parents).toEqual([byKey(open, 'tool_call:tc-1').hash]);
+    const openEdges = new Set(open.edges.map((e) => e.hash));
+    expect(ended.edges.filter((e) => !openEdges.has(e.hash)).map((e) => e.name)).toEqual(['tool_call_ended']);
+    // the end moves later (a re-bind): only the end node changes
+    const later = deriveRunGraph({ ...input, scopes: [{ ...input.scopes[0]!, ended_at_ns: 6000n }] });
+    const changed = later.nodes.filter((n) => !endedHashes.has(n.hash)).map((n) => n.kind);
+    expect(changed).toEqual(['tool_call_end']);
+  });
   it('uses the correlator\'s process keys when given, telling a reused pid apart', () => {
     const scope = ToolCallScopeSchema.parse({ run_id: 'r', tool_call_id: 'tc', started_at_ns: 0, pids: [{ pid: 70 }] });
     const mk = (time_ns: number, pid: number, ppid: number, id: string) =>
