@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { NotFoundError } from '../errors.js';
 import { nsToIso } from '../model/index.js';
-import type { EvidenceStore, FileChangeRecord } from '../store/index.js';
+import type { EvidenceStore, FileChangeRecord, FileWriter } from '../store/index.js';
 import { withStore } from './common.js';
 import { printJson } from './io.js';
 import type { CommandContext } from './program.js';
@@ -28,15 +28,23 @@ function changesOf(store: EvidenceStore, o: FileOpts): (FileChangeRecord & { cha
   return changes;
 }
 
-/** The DAG node of each event id, so a blame line can be followed with `graph explain --event`. */
-function eventNodes(store: EvidenceStore, runId: string): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * The DAG node that shows each of a writer's events: the event's own node when a rule judged it, else its
+ * process's node (a write no rule judged is a process_touched_file edge). `graph explain --event` follows either.
+ */
+function writerNodes(store: EvidenceStore, runId: string): (w: FileWriter) => (string | null)[] {
+  const events = new Map<string, string>();
+  const byKey = new Map<string, string>();
   for (const n of store.query.nodesOfRun(runId)) {
+    byKey.set(n.key, n.hash);
     if (n.kind !== 'runtime_event') continue;
     const id = (n.body['event'] as { event_id?: string } | undefined)?.event_id;
-    if (id) out.set(id, n.hash);
+    if (id) events.set(id, n.hash);
   }
-  return out;
+  return (w) => {
+    const proc = byKey.get(`process:${w.pid}:${w.process_start_ns ?? '?'}`) ?? null;
+    return w.event_ids.map((id) => events.get(id) ?? proc);
+  };
 }
 
 export function registerGraphFiles({ io, program }: CommandContext): void {
@@ -72,9 +80,9 @@ export function registerGraphFiles({ io, program }: CommandContext): void {
     .requiredOption('--file <path>', 'the file, relative to the workdir or absolute')
     .option('--json', 'JSON envelope agentprov.file-blame/v1')
     .action(async function (this: Command, o: FileOpts) {
-      const { changes, nodes } = await withStore(this, io, true, (store) => ({
+      const { changes, nodesOf } = await withStore(this, io, true, (store) => ({
         changes: changesOf(store, o),
-        nodes: eventNodes(store, o.run),
+        nodesOf: writerNodes(store, o.run),
       }));
       const items = changes.map((c) => ({
         path: c.path,
@@ -85,7 +93,7 @@ export function registerGraphFiles({ io, program }: CommandContext): void {
         before_sha256: c.before_sha256,
         after_sha256: c.after_sha256,
         time: nsToIso(c.time_ns),
-        writers: c.writers.map((w) => ({ ...w, dag_nodes: w.event_ids.map((id) => nodes.get(id) ?? null) })),
+        writers: c.writers.map((w) => ({ ...w, dag_nodes: nodesOf(w) })),
       }));
       if (o.json) return printJson(io, { schema_version: 'agentprov.file-blame/v1', run_id: o.run, items, next_cursor: null });
       for (const it of items) {

@@ -1,8 +1,8 @@
 /** @module cli/graph: `graph explain` and `graph verify` over a run's causality DAG. */
 import type { Command } from 'commander';
 import { InputError, NotFoundError } from '../errors.js';
-import { explain } from '../graph/index.js';
 import { verifyRunWithLedgerOf } from '../store/store-verify.js';
+import { explainRun } from '../service/explain-run.js';
 import { findPinnedKey } from '../service/ledger-keys.js';
 import { withStore } from './common.js';
 import { printJson } from './io.js';
@@ -41,9 +41,8 @@ export function registerGraph({ io, state, program }: CommandContext): void {
       const value = o[kind]!;
       const chain = await withStore(this, io, true, (store) => {
         requireRun(store, o.run);
-        const g = { nodes: store.query.nodesOfRun(o.run), edges: store.query.edgesOfRun(o.run) };
         const target = { kind: kind === 'toolCall' ? ('tool_call' as const) : kind, value };
-        const res = explain(g, target);
+        const res = explainRun(store, o.run, target);
         if (!res || res.items.length === 0) throw new NotFoundError(`no ${target.kind} "${value}" in the DAG of run ${o.run}`);
         return res;
       });

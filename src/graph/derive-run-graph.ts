@@ -18,6 +18,7 @@ import {
 } from '../model/index.js';
 import { canonicalJson } from './canonical-json.js';
 import { buildEdge, buildNode } from './dag-builders.js';
+import { endpointOf, touchedFiles } from './event-objects.js';
 import { nearestIncludedAncestor, type RunGraphProcess } from './run-processes.js';
 import { RunEventDigest } from './run-digest.js';
 
@@ -40,8 +41,6 @@ export interface RunGraph {
   nodes: DagNode[];
   edges: DagEdge[];
 }
-
-const FILE_EVENTS = new Set(['file_open', 'file_rename', 'file_unlink']);
 
 export function deriveRunGraph(input: RunGraphInput): RunGraph {
   return drawRunGraph(input, digestRunEvents(input));
@@ -149,6 +148,16 @@ export function drawRunGraph(input: RunGraphFrame, digest: RunEventDigest): RunG
     if (endpoint !== null) link('event_connected', n, leaf('endpoint', `endpoint:${endpoint}`, { endpoint }));
   }
 
+  // what unjudged events of a process changed and reached: one edge per object, not a node per event
+  for (const [pkey, paths] of [...digest.touched].sort(([a], [b]) => cmp(a, b))) {
+    const proc = procNodes.get(pkey)!;
+    for (const path of [...paths].sort(cmp)) link('process_touched_file', proc, leaf('file', `file:${path}`, { path }));
+  }
+  for (const [pkey, endpoints] of [...digest.connected].sort(([a], [b]) => cmp(a, b))) {
+    const proc = procNodes.get(pkey)!;
+    for (const endpoint of [...endpoints].sort(cmp)) link('process_connected', proc, leaf('endpoint', `endpoint:${endpoint}`, { endpoint }));
+  }
+
   for (const [pkey, r] of [...digest.reads].sort(([a], [b]) => cmp(a, b))) {
     const paths = [...r.paths].sort(cmp);
     const body = { count: r.count, distinct: paths.length, paths: paths.slice(0, MAX_READ_PATHS), truncated: paths.length > MAX_READ_PATHS };
@@ -194,22 +203,6 @@ export const MAX_READ_PATHS = 1000;
 
 function toolCallOf(corr: Correlation | undefined, toolCalls: ReadonlyMap<string, DagNode>): DagNode | null {
   return corr?.tool_call_id ? (toolCalls.get(corr.tool_call_id) ?? null) : null;
-}
-
-function touchedFiles(e: RuntimeEvent): string[] {
-  if (!FILE_EVENTS.has(e.type)) return [];
-  return [e.path, e.new_path].filter((p): p is string => typeof p === 'string' && p !== '');
-}
-
-/** ip:port ([ip]:port for IPv6) for a connect, the TLS host or the DNS name asked for. */
-function endpointOf(e: RuntimeEvent): string | null {
-  if (e.type === 'tls_request' && e.tls?.host) return e.tls.host;
-  if (e.type === 'dns_query' && e.dns_query) return e.dns_query;
-  if ((e.type === 'network_connect' || e.type === 'tls_request') && e.dst_ip) {
-    const ip = e.dst_ip.includes(':') ? `[${e.dst_ip}]` : e.dst_ip;
-    return e.dst_port !== null && e.dst_port !== undefined ? `${ip}:${e.dst_port}` : ip;
-  }
-  return null;
 }
 
 /** One item per id whatever the input order: of differing duplicates, the one with the smallest canonical JSON. */

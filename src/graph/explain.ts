@@ -60,7 +60,8 @@ export function explain(graph: GraphData, target: ExplainTarget, opts: ExplainOp
     up.forEach((n, i) => items.push(g.step(n, up[i - 1] ?? null, 'upstream')));
     items.push(g.step(start, up[up.length - 1] ?? null, tail ? 'upstream' : 'target'));
     if (tail) items.push(g.step(tail, start, 'target'));
-    const down = g.downstream(start, new Set([...up, start].map((n) => n.hash)), limit);
+    // What derives from an event (its decision, risks, responses) explains the file; all a process did does not.
+    const down = tail && start.kind === 'process' ? { steps: [], truncated: false } : g.downstream(start, new Set([...up, start].map((n) => n.hash)), limit);
     truncated ||= down.truncated;
     items.push(...down.steps);
   }
@@ -102,12 +103,14 @@ class GraphIndex {
             .sort(byKindThenKey);
           return readers.length > 0 ? { starts: readers, tail: null } : `no file ${t.value} in the graph`;
         }
-        const events = (this.edgesTo.get(file.hash) ?? [])
-          .filter((e) => e.name === 'event_touched_file')
-          .map((e) => this.byHash.get(e.from))
-          .filter((n): n is DagNode => n !== undefined)
-          .sort(byEventTime);
-        return { starts: events, tail: file };
+        // the judged events that touched it, in time order, then the processes whose unjudged events did
+        const from = (name: EdgeName) =>
+          (this.edgesTo.get(file.hash) ?? [])
+            .filter((e) => e.name === name)
+            .map((e) => this.byHash.get(e.from))
+            .filter((n): n is DagNode => n !== undefined);
+        const starts = [...from('event_touched_file').sort(byEventTime), ...from('process_touched_file').sort(byKindThenKey)];
+        return { starts, tail: file };
       }
       case 'tool_call':
         return one(this.byKey.get(`tool_call:${t.value}`) ?? `no tool call ${t.value} in the graph`);

@@ -2,6 +2,7 @@
 export * from './canonical-json.js';
 export { buildEdge, buildNode, edgeHash, nodeHash, toPlain } from './dag-builders.js';
 export { deriveRunGraph, digestRunEvents, drawRunGraph, type RunGraph, type RunGraphFrame, type RunGraphInput } from './derive-run-graph.js';
+export { withEventNode } from './event-node.js';
 export { RunEventDigest } from './run-digest.js';
 export { fallbackProcessKey, type RunGraphProcess } from './run-processes.js';
 export { verifyGraph, type GraphProblem, type GraphProblemKind, type GraphVerification } from './verify-graph.js';

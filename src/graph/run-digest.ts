@@ -1,13 +1,16 @@
 /**
  * @module graph/run-digest: what a run's graph needs of its events, folded one event at a time.
  *
- * Most events of a build or an install are read-only opens no rule judged; the graph shows them as one
- * summary per process (count and path set), so the digest keeps only that for them, and the events that
- * become nodes of their own. Every part is order-independent (sets, counts, folds with ranked ties, events
+ * Most events of a build or an install are read-only opens, writes, execs and connects no rule judged; the
+ * graph shows them through their process: reads as one summary (count and path set), files changed and
+ * endpoints reached as edges to those objects, starts and execs in the process node itself. The events stay
+ * in the store (their blocks are ledgered); the digest keeps that summary, and the events that become
+ * nodes of their own: the judged ones, and kinds a summary has no place for. Every part is order-independent (sets, counts, folds with ranked ties, events
  * sorted when the graph is drawn), so a digest fed as events arrive gives the graph a full re-derivation
  * gives: deriveRunGraph itself builds one from the events it is handed.
  */
 import { opensForWrite, type Correlation, type RuntimeEvent } from '../model/index.js';
+import { summaryOf } from './event-objects.js';
 import { fallbackProcessKey, ProcessFold } from './run-processes.js';
 
 export interface KeptEvent {
@@ -28,7 +31,11 @@ export class RunEventDigest {
   readonly processes = new ProcessFold();
   /** Process key -> its unjudged read-only opens. */
   readonly reads = new Map<string, FileReads>();
-  /** Events that are nodes of their own. */
+  /** Process key -> the files its unjudged writes, renames and unlinks named (the events stay in the store). */
+  readonly touched = new Map<string, Set<string>>();
+  /** Process key -> the endpoints its unjudged connects, TLS requests and DNS queries reached. */
+  readonly connected = new Map<string, Set<string>>();
+  /** Events that are nodes of their own: judged ones, and those the process summaries have no place for. */
   readonly kept: KeptEvent[] = [];
   /** Event ids seen: a digest counts an event once. */
   readonly #seen = new Set<string>();
@@ -60,9 +67,21 @@ export class RunEventDigest {
         r.paths.add(event.path!);
         return;
       }
+      const summary = judged ? null : summaryOf(event);
+      if (summary !== null) {
+        for (const path of summary.files) addTo(this.touched, pkey, path);
+        if (summary.endpoint !== null) addTo(this.connected, pkey, summary.endpoint);
+        return;
+      }
     }
     this.kept.push({ event, correlation, pkey });
   }
+}
+
+function addTo(map: Map<string, Set<string>>, key: string, value: string): void {
+  let set = map.get(key);
+  if (!set) map.set(key, (set = new Set()));
+  set.add(value);
 }
 
 /** An open that only reads, with its flags known (a source without flags cannot tell, so it keeps a node). */

@@ -41,8 +41,10 @@ const EDGE_ENDS: Record<EdgeName, [NodeKind[], NodeKind[]]> = {
   process_emitted: [['process'], ['runtime_event']],
   tool_call_emitted: [['tool_call'], ['runtime_event']],
   event_touched_file: [['runtime_event'], ['file']],
+  process_touched_file: [['process'], ['file']],
   process_read_files: [['process'], ['file_reads']],
   event_connected: [['runtime_event'], ['endpoint']],
+  process_connected: [['process'], ['endpoint']],
   decision_on: [['policy_decision'], ['runtime_event']],
   risk_from: [['risk_signal'], ['policy_decision']],
   // a manual response (no decision) answers its tool call, or the run

@@ -30,8 +30,12 @@ export const EDGE_NAMES = [
   'process_emitted',
   'tool_call_emitted',
   'event_touched_file',
+  /** A process's unjudged writes, renames or unlinks of a file (the events are in the store, not nodes). */
+  'process_touched_file',
   'process_read_files',
   'event_connected',
+  /** A process's unjudged connects, TLS requests or DNS queries to an endpoint. */
+  'process_connected',
   'decision_on',
   'risk_from',
   'response_to',

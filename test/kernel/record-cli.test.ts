@@ -129,10 +129,11 @@ describeKernel('agentprov record (eBPF)', () => {
       const tc = nodes.find((n) => n.kind === 'tool_call')!;
       const procs = out(tc, 'tool_call_spawned');
       expect(procs.map((p) => p.body['comm'])).toEqual(expect.arrayContaining(['sh', 'sed', 'rm', 'cat', 'curl', 'sleep']));
+      // judged events are nodes of their own; what no rule judged is an edge from its process to the object
       const events = procs.flatMap((p) => out(p, 'process_emitted'));
-      const files = events.flatMap((e) => out(e, 'event_touched_file')).map((f) => f.body['path']);
+      const files = [...events.flatMap((e) => out(e, 'event_touched_file')), ...procs.flatMap((p) => out(p, 'process_touched_file'))].map((f) => f.body['path']);
       expect(files).toEqual(expect.arrayContaining([secret, 'test_app.py', 'old.log']));
-      const endpoints = events.flatMap((e) => out(e, 'event_connected')).map((n) => n.body['endpoint']);
+      const endpoints = [...events.flatMap((e) => out(e, 'event_connected')), ...procs.flatMap((p) => out(p, 'process_connected'))].map((n) => n.body['endpoint']);
       expect(endpoints).toEqual(expect.arrayContaining([`127.0.0.1:${tcpPort}`, `127.0.0.1:${httpsPort}`]));
       // curl's request through libssl: the TLS uprobe sees the plaintext path, and policy flags the LLM API call
       const tls = events.find((e) => (e.body['event'] as { type: string; tls?: { path?: string } }).tls?.path === '/v1/chat/completions');

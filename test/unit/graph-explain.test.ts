@@ -1,20 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { deriveRunGraph, explain } from '../../src/graph/index.js';
+import { deriveRunGraph, explain, withEventNode } from '../../src/graph/index.js';
 import { runFixture } from './graph-run-fixture.js';
 
 const input = runFixture();
 const graph = JSON.parse(JSON.stringify(deriveRunGraph(input))) as ReturnType<typeof deriveRunGraph>;
 const shadowId = input.events[4]!.event_id!;
+/** Every chain starts run -> session -> attempt -> tool call. */
+const DOWN_TO_TOOL_CALL = [
+  ['run', null, 'upstream'],
+  ['session', 'run_has_session', 'upstream'],
+  ['attempt', 'session_has_attempt', 'upstream'],
+  ['tool_call', 'attempt_has_tool_call', 'upstream'],
+];
 
 describe('explain', () => {
   it('walks a risk back to the raw event and forward to the response', () => {
     const res = explain(graph, { kind: 'risk', value: 'r-shadow' });
     expect(res.found).toBe(true);
     expect(res.items.map((s) => [s.kind, s.via, s.role])).toEqual([
-      ['run', null, 'upstream'],
-      ['session', 'run_has_session', 'upstream'],
-      ['attempt', 'session_has_attempt', 'upstream'],
-      ['tool_call', 'attempt_has_tool_call', 'upstream'],
+      ...DOWN_TO_TOOL_CALL,
       ['process', 'tool_call_spawned', 'upstream'],
       ['process', 'process_forked', 'upstream'],
       ['runtime_event', 'process_emitted', 'upstream'],
@@ -51,11 +55,34 @@ describe('explain', () => {
     expect(res.items[0]!.via).toBeNull();
   });
 
+  it('explains a file no rule judged a write of through the process that wrote it, and the event when asked for', () => {
+    const res = explain(graph, { kind: 'file', value: '/work/app.py' });
+    expect(res.items.map((s) => [s.kind, s.via, s.role])).toEqual([
+      ...DOWN_TO_TOOL_CALL,
+      ['process', 'tool_call_spawned', 'upstream'],
+      ['file', 'process_touched_file', 'target'],
+    ]);
+    const write = input.events[5]!;
+    expect(explain(graph, { kind: 'event', value: write.event_id! }).found).toBe(false);
+    const corr = input.correlations.find((c) => c.event_id === write.event_id)!;
+    const drawn = withEventNode(graph, 'run-1', write, corr);
+    const chain = explain(drawn, { kind: 'event', value: write.event_id!.slice(0, 12) });
+    expect(chain.items.map((s) => [s.kind, s.via, s.role]).slice(-3)).toEqual([
+      ['tool_call', 'attempt_has_tool_call', 'upstream'],
+      ['process', 'tool_call_spawned', 'upstream'],
+      ['runtime_event', 'process_emitted', 'target'],
+    ]);
+    // drawn as a judged event's node is: the same hash the full derivation gives it
+    const judged = deriveRunGraph({ ...input, decisions: [...input.decisions!, { ...input.decisions![0]!, decision_id: 'd-w', event_id: write.event_id! }] });
+    expect(drawn.nodes.find((n) => n.key === `event:${write.event_id}`)!.hash).toBe(judged.nodes.find((n) => n.key === `event:${write.event_id}`)!.hash);
+  });
+
   it('lists what a tool call led to', () => {
     const res = explain(graph, { kind: 'tool_call', value: 'tc-1' });
     const down = res.items.filter((s) => s.role === 'downstream');
     expect(down.filter((s) => s.kind === 'process')).toHaveLength(2);
-    expect(down.filter((s) => s.kind === 'runtime_event')).toHaveLength(6);
+    // the judged events; the unjudged ones are in their processes (see the next test)
+    expect(down.filter((s) => s.kind === 'runtime_event')).toHaveLength(2);
     expect(down.filter((s) => s.kind === 'risk_signal')).toHaveLength(2);
     const limited = explain(graph, { kind: 'tool_call', value: 'tc-1' }, { limit: 3 });
     expect(limited.truncated).toBe(true);

@@ -26,7 +26,7 @@ function withReads(extra: RuntimeEvent[]) {
 }
 
 describe('deriveRunGraph: read-only opens', () => {
-  it('folds a process\'s unjudged reads into one file_reads node under it; judged reads and writes keep their nodes', () => {
+  it('folds a process\'s unjudged reads into one file_reads node under it; judged events keep their nodes', () => {
     const reads = Array.from({ length: 500 }, (_, i) => read(75, 1100, 1500 + i, `/usr/lib/lib${i % 50}.so`));
     const g = deriveRunGraph(withReads(reads));
     const summaries = g.nodes.filter((n) => n.kind === 'file_reads');
@@ -38,15 +38,15 @@ describe('deriveRunGraph: read-only opens', () => {
     const curl = g.nodes.find((n) => n.key === 'process:75:1100')!;
     expect(s.parents).toEqual([curl.hash]);
     expect(g.edges.filter((e) => e.name === 'process_read_files' && e.from === curl.hash && e.to === s.hash)).toHaveLength(1);
-    // no node per read: the 6 fixture events (one a judged read of /etc/shadow, one a write) keep theirs
-    expect(g.nodes.filter((n) => n.kind === 'runtime_event')).toHaveLength(6);
+    // no node per read: the judged fixture events (the read of /etc/shadow, the metadata connect) keep theirs
+    expect(g.nodes.filter((n) => n.kind === 'runtime_event')).toHaveLength(2);
     expect(g.nodes.some((n) => n.key === 'file:/usr/lib/lib7.so')).toBe(false);
     expect(g.nodes.some((n) => n.key === 'file:/etc/shadow')).toBe(true);
     expect(g.nodes.some((n) => n.key === 'file:/work/app.py')).toBe(true);
     expect(verifyGraph(g.nodes, g.edges).ok).toBe(true);
   });
 
-  it('keeps a node for an open whose flags are unknown or that writes, creates or appends', () => {
+  it('leaves out of the read summary an open whose flags are unknown or that writes, creates or appends', () => {
     const g = deriveRunGraph(
       withReads([read(75, 1100, 1500, '/tmp/a', ['read', 'write']), read(75, 1100, 1501, '/tmp/b', ['read', 'create']), read(75, 1100, 1502, '/tmp/c', [])]),
     );
