@@ -1,5 +1,6 @@
 /** @module cli/io: the streams, environment and clock a command runs with (injectable, so tests run in-process). */
 import type { Readable } from 'node:stream';
+import { wallClockNs } from '../clock.js';
 import { toJsonText } from '../model/index.js';
 
 export interface CliIo {
@@ -19,7 +20,7 @@ export function processIo(): CliIo {
     stdin: process.stdin,
     env: process.env,
     cwd: process.cwd(),
-    now: () => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n),
+    now: wallClockNs,
   };
 }
 

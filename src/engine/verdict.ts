@@ -56,6 +56,15 @@ export function buildRisks(decision: PolicyDecision, correlation: Correlation): 
     }));
 }
 
+/**
+ * The id of the response to an event's decision: one scheme for every responder (and for a response none
+ * carried out), so the same action on the same event and target has the same id whoever records it, and a
+ * re-judged event's response is a new version of the same row rather than a second one.
+ */
+export function responseIdOf(eventId: string | null | undefined, action: string, target: string): string {
+  return contentHash({ v: 'agentprov.response/v2', event_id: eventId ?? null, action, target });
+}
+
 /** A response the engine decided on but that no responder carried out (recorded, never silently dropped). */
 export function unperformedResponse(
   decision: PolicyDecision,
@@ -64,19 +73,16 @@ export function unperformedResponse(
   detail: string,
   now: bigint,
 ): ResponseAction {
+  const target = correlation.tool_call_id ?? '';
   return {
-    response_id: contentHash({
-      v: 'agentprov.response/v1',
-      decision_id: decision.decision_id,
-      action: decision.action,
-    }),
+    response_id: responseIdOf(decision.event_id, decision.action, target),
     decision_id: decision.decision_id,
     event_id: decision.event_id,
     run_id: correlation.run_id,
     tool_call_id: correlation.tool_call_id,
     action: decision.action,
     target_kind: correlation.tool_call_id ? 'scope' : 'none',
-    target: correlation.tool_call_id ?? '',
+    target,
     result,
     detail,
     latency_ns: null,

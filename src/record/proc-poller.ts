@@ -6,6 +6,7 @@
 import { statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import type { RuntimeEventInput } from '../model/index.js';
+import { wallClockNs } from '../clock.js';
 import {
   cgroupPathOfPid,
   containerIdFromCgroupPath,
@@ -35,7 +36,7 @@ export interface PollClock {
   nowNs(): bigint;
 }
 
-export const systemClock: PollClock = { nowNs: () => BigInt(Date.now()) * 1_000_000n };
+export const systemClock: PollClock = { nowNs: wallClockNs };
 
 export interface ProcPollerOptions {
   rootPid: number;

@@ -10,7 +10,7 @@
  * happens, and for kill and quarantine the sensor's ring thread has contained the leaf before this runs.
  */
 import type { Responder, ResponseRequest } from '../engine/index.js';
-import { unperformedResponse } from '../engine/index.js';
+import { responseIdOf, unperformedResponse } from '../engine/index.js';
 import type { ResponseAction, RuntimeEvent, ToolCallScope } from '../model/index.js';
 import { kernelConnectEntries, type CompiledPolicy, type EvalScope } from '../policy/index.js';
 import { armKernelEntries, describeKernelContainment, formatMs, kernelContainmentOf, releaseKernelEntries } from '../respond/index.js';
@@ -88,12 +88,10 @@ export class RecordResponder implements Responder {
 
   #act(req: ResponseRequest): ResponseAction {
     const { decision, correlation, event, now } = req;
-    const base = (result: 'done' | 'failed' | 'skipped', detail: string, extra: Partial<ResponseAction> = {}): ResponseAction => ({
-      ...unperformedResponse(decision, correlation, 'skipped', detail, now),
-      result,
-      latency_ns: result === 'done' ? now - event.time_ns : null,
-      ...extra,
-    });
+    const base = (result: 'done' | 'failed' | 'skipped', detail: string, extra: Partial<ResponseAction> = {}): ResponseAction => {
+      const r = { ...unperformedResponse(decision, correlation, 'skipped', detail, now), result, latency_ns: result === 'done' ? now - event.time_ns : null, ...extra };
+      return { ...r, response_id: responseIdOf(event.event_id, decision.action, r.target) };
+    };
     const binding = correlation.binding_id;
     const target = binding ? this.#opts.targetOf(binding) : null;
     if (!binding || !target) return base('skipped', 'the event is not attributed to a tool call this recorder started');

@@ -10,6 +10,7 @@ import { finalizeEvent, type EvidenceEngine, type EventVerdict } from '../engine
 import { JudgedStorage } from '../service/judged-storage.js';
 import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import { nsToIso, redactArgv } from '../model/index.js';
+import { wallClockNs } from '../clock.js';
 import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
 import { dataDirFingerprint, EvidenceStore } from '../store/index.js';
 import { loadPolicyFiles, type LoadedPolicy } from '../service/policy-files.js';
@@ -48,8 +49,6 @@ export interface SpawnOptions {
   stdio?: StdioOptions;
 }
 
-const systemNow = (): bigint => BigInt(Date.now()) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n);
-
 export class RecordSession {
   readonly store: EvidenceStore;
   readonly capture: LiveCapture;
@@ -84,7 +83,7 @@ export class RecordSession {
     this.cgroups = cgroups;
     this.capture = capture;
     this.enforce = opts.enforce === true;
-    this.now = opts.now ?? systemNow;
+    this.now = opts.now ?? wallClockNs;
     this.blobs = new FsBlobStore(store.dataDir);
     this.fingerprint = dataDirFingerprint(store.dataDir);
     this.#batchId = contentHash({ v: 'agentprov.record-batch/v1', pid: process.pid, nonce: randomBytes(8).toString('hex') });

@@ -1,16 +1,13 @@
 /**
- * @module respond/clock: wall-clock nanoseconds with microsecond resolution, for latency from a kernel event
- * (whose time the sensor converts to wall clock) to the action. Date.now() has only millisecond resolution,
- * which is the size of the latencies being measured.
+ * @module respond/clock: time for responders: the evidence clock (src/clock) for latency from a kernel
+ * event (whose time the sensor converts to wall clock) to the action, waiting for an effect to land, and
+ * durations as text.
  */
 import { performance } from 'node:perf_hooks';
+import { wallClockNs } from '../clock.js';
 
-/** performance.timeOrigin is the wall clock at process start (µs resolution); now() runs on the monotonic clock. */
-export function preciseWallClockNs(): bigint {
-  const ms = performance.timeOrigin + performance.now();
-  const whole = Math.floor(ms);
-  return BigInt(whole) * 1_000_000n + BigInt(Math.round((ms - whole) * 1e6));
-}
+/** The evidence clock (src/clock): µs resolution, on the wall clock. */
+export const preciseWallClockNs: () => bigint = wallClockNs;
 
 /**
  * Resolves once `check` holds or `timeoutMs` passes. The first `spinMs` are a synchronous spin: a freeze or

@@ -6,10 +6,9 @@
  * Idempotent: the engine re-judges stored events (late binding); a response already made for an event and
  * action is returned again, never carried out twice.
  */
-import type { Responder, ResponseRequest } from '../engine/index.js';
+import { responseIdOf, type Responder, type ResponseRequest } from '../engine/index.js';
 import { kernelConnectEntries, type CompiledPolicy, type EvalScope } from '../policy/index.js';
 import type { KernelContainment } from '../sensor/index.js';
-import { contentHash } from '../graph/index.js';
 import { nsToIso, type Correlation, type PolicyDecision, type ResponseAction, type RuntimeEvent, type ToolCallScope } from '../model/index.js';
 import type { Actuator } from './actuator.js';
 import { CgroupLocator } from './cgroup-locator.js';
@@ -110,7 +109,7 @@ export class LiveResponder implements Responder {
     const actedNs = kernel?.acted_ns ?? effect.acted_ns;
     const fromNs = kernel?.event_ns ?? event.time_ns;
     const action: ResponseAction = {
-      response_id: contentHash({ v: 'agentprov.response/v2', event_id: event.event_id, action: decision.action, target: targetString(step.target) }),
+      response_id: responseIdOf(event.event_id, decision.action, targetString(step.target)),
       decision_id: decision.decision_id,
       event_id: event.event_id ?? null,
       run_id: correlation.run_id,
@@ -203,7 +202,7 @@ export class LiveResponder implements Responder {
 
   #unacted(req: ResponseRequest, result: 'skipped', detail: string, now: bigint): ResponseAction {
     return {
-      response_id: contentHash({ v: 'agentprov.response/v2', event_id: req.event.event_id, action: req.decision.action, target: '' }),
+      response_id: responseIdOf(req.event.event_id, req.decision.action, ''),
       decision_id: req.decision.decision_id,
       event_id: req.event.event_id ?? null,
       run_id: req.correlation.run_id,

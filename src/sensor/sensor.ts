@@ -10,6 +10,7 @@ import { hostname } from 'node:os';
 import { AgentprovError, SensorError } from '../errors.js';
 import { startLinkReaper, type LinkReaper } from '../host/index.js';
 import type { RuntimeEventInput } from '../model/index.js';
+import { wallClockNs } from '../clock.js';
 import { loadAddon, type NativeAddon, type NativeSensor } from './addon.js';
 import { parseCidr } from './cidr.js';
 import { abiMismatchMessage, decodeBatch, newDecodeCounters, type DecodeCounters } from './decode.js';
@@ -326,7 +327,7 @@ export class Sensor {
         type: 'telemetry_loss',
         source: 'agentprov_ebpf',
         host: this.host,
-        time_ns: BigInt(Date.now()) * 1_000_000n,
+        time_ns: wallClockNs(),
         lost_events: Number(lost),
         labels: { reason: 'ring buffer full', dropped_by_kind: byKind },
       },

@@ -15,6 +15,7 @@ import type {
   RuntimeEvent,
   ToolCallScope,
 } from '../model/index.js';
+import { wallClockNs } from '../clock.js';
 import type { Ed25519KeyPair, SignedAnchor } from '../ledger/index.js';
 import type { EventVerdict, EvidenceSink, RunEvidence, RunFrame } from '../engine/index.js';
 import { openDatabase, type Db } from './open-database.js';
@@ -79,7 +80,7 @@ export class EvidenceStore implements EvidenceSink {
     this.#mode = readMode(db);
     this.ledger = new LedgerWriter(db, {
       key: () => resolveSigningKey({ dataDir, ...(opts.env ? { env: opts.env } : {}), ...(opts.keyFile ? { keyFile: opts.keyFile } : {}) }),
-      now: opts.now ?? (() => BigInt(Date.now()) * 1_000_000n),
+      now: opts.now ?? wallClockNs,
     });
     this.#strings = new StringIds(db);
     this.#blocks = new EventBlockWriter(db, this.ledger, this.#strings);
