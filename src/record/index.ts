@@ -9,7 +9,7 @@ export * from './file-attribution.js';
 export * from './record-capture.js';
 export * from './record-cgroup.js';
 export * from './record-processes.js';
-export * from './record-responder.js';
+export * from './record-response.js';
 export * from './record-files.js';
 export * from './record-session.js';
 export * from './record-end.js';

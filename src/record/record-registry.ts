@@ -5,7 +5,7 @@
 import type { RuntimeEvent, RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import type { CgroupLeaf } from '../host/index.js';
 import type { ProcessBook } from './record-processes.js';
-import type { EnforcedAction, ResponderTarget } from './record-responder.js';
+import type { EnforcedAction, ResponderTarget } from './record-response.js';
 import type { Snapshot, SnapshotOptions } from './snapshot.js';
 
 export interface ToolCallSpec {

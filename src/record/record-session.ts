@@ -20,7 +20,8 @@ import { createRunCgroup, createToolCallLeaf, probeRecordCgroups, type CgroupAva
 import { ObservedSink } from './observed-sink.js';
 import { killTree, ProcessBook } from './record-processes.js';
 import { ToolCallRegistry, type ActiveToolCall, type ToolCallSpec } from './record-registry.js';
-import { RecordResponder, type EnforcedAction } from './record-responder.js';
+import { createRecordResponder, type EnforcedAction } from './record-response.js';
+import type { LiveResponder } from '../respond/index.js';
 import { FsBlobStore } from './snapshot-blob-store.js';
 import { snapshotOptionsFor, takeSnapshot } from './record-files.js';
 import { endToolCall, type EndResult, type ToolCallRecord } from './record-end.js';
@@ -63,8 +64,8 @@ export class RecordSession {
   readonly #opts: RecordSessionOptions;
   readonly #batchId: string;
   readonly #runDirs = new Map<string, CgroupLeaf>();
-  /** Leaf directories by cgroup id, known before the tool call's scope is bound (the responder arms them then). */
-  readonly #leafDirs = new Map<string, string>();
+  /** The one responder, with --enforce (else null: decisions are recorded as skipped responses). */
+  readonly #responder: LiveResponder | null;
   readonly #keptDirs = new Set<string>();
   readonly #calls = new ToolCallRegistry();
   readonly #seenRisks = new Set<string>();
@@ -88,14 +89,15 @@ export class RecordSession {
     this.fingerprint = dataDirFingerprint(store.dataDir);
     this.#batchId = contentHash({ v: 'agentprov.record-batch/v1', pid: process.pid, nonce: randomBytes(8).toString('hex') });
     const responder = this.enforce
-      ? new RecordResponder({
+      ? createRecordResponder({
           sensor: capture.enforcing ? capture.sensor : null,
+          now: this.now,
           targetOf: (b) => this.#calls.targetOf(b),
-          cgroupDirOf: (id) => this.#leafDirs.get(id) ?? null,
           onEnforced: (action, b) => this.#enforced(action, b),
-          onError: (err) => opts.onError?.(err),
+          ...(opts.onError ? { onError: opts.onError } : {}),
         })
-      : undefined;
+      : null;
+    this.#responder = responder;
     this.engine = createPipeline({
       source: 'record',
       store,
@@ -171,7 +173,8 @@ export class RecordSession {
         let runDir = this.#runDirs.get(spec.run_id);
         if (!runDir) this.#runDirs.set(spec.run_id, (runDir = createRunCgroup(this.cgroups.root, spec.run_id)));
         leaf = createToolCallLeaf(this.cgroups.root, runDir, spec.tool_call_id);
-        this.#leafDirs.set(leaf.id, leaf.path);
+        // the responder finds the leaf by id when the scope is bound (kernel entries) and when it acts
+        this.#responder?.locator.remember(leaf.id, leaf.path);
         cgroupReason = `own cgroup v2 leaf ${leaf.cgroupPath} (id ${leaf.id})`;
       } catch (err) {
         cgroupReason = `cannot create the tool call's cgroup: ${err instanceof Error ? err.message : String(err)}`;
@@ -353,6 +356,8 @@ export class RecordSession {
       this.flushStore();
       await this.#judged.close();
     });
+    // confirmations of kills and freezes still in flight are stored before the store closes
+    await step(async () => this.#responder?.settled());
     for (const [run, dir] of this.#runDirs) {
       if (this.#keptDirs.has(run)) continue;
       await removeLeaf(dir).catch((err: unknown) => this.#opts.onError?.(err));

@@ -1,10 +1,16 @@
 /**
- * @module respond/live-responder: the engine's Responder for live telemetry. It acts synchronously inside
- * the engine's pipeline (one cgroup write or signal), returns the ResponseAction with the latency from the
- * offending event, and records a follow-up of the same response once the kernel or dockerd confirms.
+ * @module respond/live-responder: the one Responder, for every entry point that can act (the sensor's store
+ * output, the daemon, `record --enforce`). It acts synchronously inside the engine's pipeline (one cgroup
+ * write or signal), returns the ResponseAction with the latency from the offending event, and records a
+ * follow-up of the same response once the kernel or dockerd confirms.
  *
  * Idempotent: the engine re-judges stored events (late binding); a response already made for an event and
- * action is returned again, never carried out twice.
+ * action is returned again, never carried out twice. A target already killed (or quarantined) is not acted
+ * on again for a later event, and a destination already in a cgroup's deny list is not added twice.
+ *
+ * Honest about time: an event reaches policy after its syscall returned, so a deny stops the offending
+ * process and the NEXT connect; the exception is a connect the kernel refused itself (its rule was written
+ * into the sensor when the scope was bound), which is recorded as refused before it happened.
  */
 import { responseIdOf, type Responder, type ResponseRequest } from '../engine/index.js';
 import { kernelConnectEntries, type CompiledPolicy, type EvalScope } from '../policy/index.js';
@@ -15,7 +21,7 @@ import { CgroupLocator } from './cgroup-locator.js';
 import { describeKernelContainment } from './kernel-containment.js';
 import { formatMs } from './clock.js';
 import { settledEffect, type ContainmentState, type Outcome } from './effect.js';
-import { planResponse } from './plan.js';
+import { planResponse, scopeLeaf } from './plan.js';
 import { targetKindOf, targetString, type ResponseTarget, type ResponseVerb } from './target.js';
 
 export interface ApprovalOpenRequest {
@@ -53,8 +59,15 @@ export interface LiveResponderOptions {
   maxEventAgeMs?: number;
   /** Responses remembered for idempotency. Default 100000. */
   memoSize?: number;
+  /** Why this entry point does not act on a request (record: a tool call it did not start), or null to act. */
+  skipReason?: (req: ResponseRequest) => string | null;
+  /** Told of each response carried out (result done or planned), after it was made (record ends the tool call). */
+  onActed?: (action: ResponseAction, req: ResponseRequest) => void;
   onError?: (err: unknown) => void;
 }
+
+/** connect() refused by the sensor's deny entry. */
+const EPERM = 1;
 
 export class LiveResponder implements Responder {
   readonly actuator: Actuator;
@@ -63,6 +76,12 @@ export class LiveResponder implements Responder {
   readonly #opts: LiveResponderOptions;
   readonly #memo = new Map<string, ResponseAction>();
   readonly #pending = new Set<Promise<void>>();
+  /** Cgroup ids whose kernel deny entries were written when their scope was bound. */
+  readonly #armed = new Set<string>();
+  /** cgroup id + cidr -> the decision that put the destination in that cgroup's deny list. */
+  readonly #denied = new Map<string, string>();
+  /** target -> the kill or quarantine already carried out on it (a second one would act on nothing new). */
+  readonly #contained = new Map<string, { action: 'kill' | 'quarantine'; decision_id: string }>();
 
   constructor(opts: LiveResponderOptions) {
     this.#opts = opts;
@@ -90,8 +109,12 @@ export class LiveResponder implements Responder {
       return again;
     }
     const now = this.actuator.clock();
+    const skip = this.#opts.skipReason?.(req) ?? null;
+    if (skip !== null) return this.#remember(key, this.#unacted(req, 'skipped', skip, now));
     const maxAgeNs = BigInt(this.#opts.maxEventAgeMs ?? 60_000) * 1_000_000n;
     const step = planResponse(req, this.locator);
+    const refused = this.#refusedConnect(req, now);
+    if (refused !== null) return this.#remember(key, refused);
     const kernel = step === null ? null : this.#kernelContainment(step.verb, step.target, event);
     const backlog = now - event.time_ns > maxAgeNs;
     // What the ring thread did in time is recorded however late this thread gets to the event.
@@ -101,10 +124,13 @@ export class LiveResponder implements Responder {
     if (step === null) {
       return this.#remember(key, this.#unacted(req, 'skipped', 'no live target: the event names no pid, own cgroup or container', now));
     }
+    const contained = this.#alreadyContained(req, step.target, now);
+    if (contained !== null) return this.#remember(key, contained);
     const effect = backlog
       ? settledEffect(step.verb, step.target, 'done', `the engine judged the event ${formatMs(now - event.time_ns)} later (backlog): nothing more done`, null)
       : this.actuator.apply(step.verb, step.target);
-    let detail = `${decision.action} -> ${step.verb}: ${kernel ? `${describeKernelContainment(kernel, formatMs)}; then ` : ''}${effect.detail}`;
+    const how = decision.action === step.verb ? '' : `${decision.action} -> ${step.verb}: `;
+    let detail = `${how}${kernel ? `${describeKernelContainment(kernel, formatMs)}; then ` : ''}${effect.detail}`;
     // The ring thread acted first: its write is the response, timed from the kernel's refusal of the connect.
     const actedNs = kernel?.acted_ns ?? effect.acted_ns;
     const fromNs = kernel?.event_ns ?? event.time_ns;
@@ -123,9 +149,11 @@ export class LiveResponder implements Responder {
       time_ns: actedNs ?? now,
     };
     // A denied destination stays denied for the rest of the tool call: the kernel refuses the next connect().
-    const cgroupId = step.target.kind === 'cgroup2' ? step.target.id : (event.cgroup_id ?? null);
+    const cgroupId = this.#cgroupOf(req);
     if (decision.action === 'deny' && event.type === 'network_connect' && event.dst_ip && cgroupId !== null) {
-      detail += `; ${this.actuator.denyAddress(cgroupId, event.dst_ip).detail}`;
+      const denied = this.actuator.denyAddress(cgroupId, event.dst_ip);
+      detail += `; ${denied.detail}`;
+      if (denied.ok) this.#denied.set(`${cgroupId} ${cidrOf(event.dst_ip)}`, decision.decision_id);
       action.detail = detail;
     }
     if (decision.action === 'require_approval' && (effect.result === 'done' || effect.result === 'planned' || effect.result === 'dry_run')) {
@@ -134,12 +162,75 @@ export class LiveResponder implements Responder {
     }
     this.#remember(key, action);
     if (effect.result === 'done' || effect.result === 'planned') {
+      if (decision.action === 'kill' || decision.action === 'quarantine') {
+        this.#contained.set(action.target, { action: decision.action, decision_id: decision.decision_id });
+      }
       // A freeze the ring thread already saw complete is confirmed at that time, not when JavaScript looked.
       const seen = kernel?.confirmed_ns ?? null;
       const confirmed = seen === null ? effect.confirmed : effect.confirmed.then((o) => (o.result === 'done' && (o.at_ns === null || seen < o.at_ns) ? { ...o, at_ns: seen } : o));
       this.#follow(key, action, step.verb, step.target, confirmed, fromNs);
+      this.#tell(action, req);
     }
     return action;
+  }
+
+  /** The cgroup a deny entry is written for: the scope's own leaf, else the event's cgroup. */
+  #cgroupOf(req: ResponseRequest): string | null {
+    const leaf = scopeLeaf(req, this.locator);
+    return leaf?.kind === 'cgroup2' ? leaf.id : (req.event.cgroup_id ?? null);
+  }
+
+  /**
+   * A denied connect the kernel already refused (EPERM from an entry written at bind), or one to a destination
+   * already in the cgroup's deny list: nothing more to do, and the record says which.
+   */
+  #refusedConnect(req: ResponseRequest, now: bigint): ResponseAction | null {
+    const { event, decision } = req;
+    if (decision.action !== 'deny' || event.type !== 'network_connect' || !event.dst_ip) return null;
+    const cgroupId = this.#cgroupOf(req);
+    if (cgroupId === null) return null;
+    const cidr = cidrOf(event.dst_ip);
+    const leaf = scopeLeaf(req, this.locator);
+    const where = leaf !== null ? { target_kind: targetKindOf(leaf), target: targetString(leaf) } : {};
+    const refusedByKernel = event.result === -EPERM;
+    const prior = this.#denied.get(`${cgroupId} ${cidr}`);
+    if (prior !== undefined) {
+      const what = refusedByKernel ? 'the kernel refused this connect' : `this connect had returned ${event.result ?? '?'}`;
+      const r = { ...this.#unacted(req, 'skipped', `${cidr} is already in the cgroup's deny list (decision ${prior.slice(0, 12)}): ${what}`, now), ...where };
+      return { ...r, response_id: responseIdOf(event.event_id, decision.action, r.target) };
+    }
+    if (!refusedByKernel || !this.#armed.has(cgroupId)) return null;
+    this.#denied.set(`${cgroupId} ${cidr}`, decision.decision_id);
+    const action: ResponseAction = {
+      ...this.#unacted(req, 'skipped', '', now),
+      ...where,
+      result: 'done',
+      detail: `the kernel refused this connect to ${cidr} before it happened (EPERM): the deny entries of cgroup ${leaf !== null ? targetString(leaf) : cgroupId} were written when the tool call was bound`,
+      latency_ns: 0n,
+      time_ns: event.time_ns,
+    };
+    action.response_id = responseIdOf(event.event_id, decision.action, action.target);
+    this.#tell(action, req);
+    return action;
+  }
+
+  /** A kill after a kill, or a quarantine after either, of the same target: recorded, not carried out again. */
+  #alreadyContained(req: ResponseRequest, target: ResponseTarget, now: bigint): ResponseAction | null {
+    const act = req.decision.action;
+    if (act !== 'kill' && act !== 'quarantine') return null;
+    const prior = this.#contained.get(targetString(target));
+    if (prior === undefined || (prior.action !== 'kill' && act !== 'quarantine')) return null;
+    const done = prior.action === 'kill' ? 'killed' : 'quarantined';
+    const r = { ...this.#unacted(req, 'skipped', `the target was already ${done} (decision ${prior.decision_id.slice(0, 12)})`, now), target_kind: targetKindOf(target), target: targetString(target) };
+    return { ...r, response_id: responseIdOf(req.event.event_id, act, r.target) };
+  }
+
+  #tell(action: ResponseAction, req: ResponseRequest): void {
+    try {
+      this.#opts.onActed?.(action, req);
+    } catch (err) {
+      this.#opts.onError?.(err);
+    }
   }
 
   /**
@@ -150,7 +241,10 @@ export class LiveResponder implements Responder {
   scopeBound(scope: ToolCallScope, policy: CompiledPolicy, facts: EvalScope): void {
     if (this.actuator.dryRun || !this.actuator.hasSensor || scope.own_cgroup_ids.length === 0) return;
     if (scope.ended_at_ns != null) {
-      for (const id of scope.own_cgroup_ids) this.actuator.releaseKernel(id);
+      for (const id of scope.own_cgroup_ids) {
+        this.#armed.delete(id);
+        this.actuator.releaseKernel(id);
+      }
       return;
     }
     const entries = kernelConnectEntries(policy, facts);
@@ -159,7 +253,8 @@ export class LiveResponder implements Responder {
       const path = this.locator.locate(id, []);
       if (path === null) continue;
       const armed = this.actuator.armKernel({ kind: 'cgroup2', path, id }, entries);
-      if (!armed.ok) this.#opts.onError?.(new Error(`tool call ${scope.tool_call_id}: ${armed.detail}`));
+      if (armed.ok) this.#armed.add(id);
+      else this.#opts.onError?.(new Error(`tool call ${scope.tool_call_id}: ${armed.detail}`));
     }
   }
 
@@ -224,4 +319,8 @@ export class LiveResponder implements Responder {
     if (this.#memo.size > max) this.#memo.delete(this.#memo.keys().next().value!);
     return action;
   }
+}
+
+function cidrOf(ip: string): string {
+  return ip.includes(':') ? `${ip}/128` : `${ip}/32`;
 }
