@@ -34,7 +34,8 @@ import {
 } from '../src/host/index.js';
 import { ToolCallScopeSchema, type ResponseAction } from '../src/model/index.js';
 import { loadPolicies } from '../src/policy/index.js';
-import { Actuator, CgroupLocator, LiveResponder, preciseWallClockNs, waitFor, type FollowUp } from '../src/respond/index.js';
+import { Actuator, CgroupLocator, LiveResponder, waitFor, type FollowUp } from '../src/respond/index.js';
+import { wallClockNs } from '../src/clock.js';
 import { Sensor } from '../src/sensor/index.js';
 import { EvidenceStore } from '../src/store/index.js';
 
@@ -104,7 +105,7 @@ async function main(): Promise<number> {
     enforce: true,
     tls: false,
     onBatch: (events) => {
-      const arrived = preciseWallClockNs();
+      const arrived = wallClockNs();
       const batch = events.map(finalizeEvent);
       for (const e of batch) if (e.type === 'network_connect') arrivals.set(e.event_id!, arrived);
       // The live path, as the sensor's store sink runs it: judge (and act), then store.
@@ -131,8 +132,8 @@ async function main(): Promise<number> {
       fire();
     });
   const useEngine = (action: string, l: CgroupLeaf, run: string) => {
-    engine = new EvidenceEngine({ sink: store, policy: loadPolicies([{ file: `${action}.yaml`, text: policyText(action) }]), clock: preciseWallClockNs, responder });
-    engine.bind(ToolCallScopeSchema.parse({ run_id: run, tool_call_id: `tc-${action}`, started_at_ns: preciseWallClockNs(), own_cgroup_ids: [cgroupIdOf(l.path).toString()] }));
+    engine = new EvidenceEngine({ sink: store, policy: loadPolicies([{ file: `${action}.yaml`, text: policyText(action) }]), clock: wallClockNs, responder });
+    engine.bind(ToolCallScopeSchema.parse({ run_id: run, tool_call_id: `tc-${action}`, started_at_ns: wallClockNs(), own_cgroup_ids: [cgroupIdOf(l.path).toString()] }));
   };
 
   try {
@@ -154,7 +155,7 @@ async function main(): Promise<number> {
     for (let i = 0; i < WARMUP + TRIALS; i++) {
       const t = await trial(() =>
         engine!.processBatch(
-          [finalizeEvent({ type: 'network_connect', source: 'agentprov_ebpf', host: 'bench', time_ns: preciseWallClockNs(), pid: worker.pid!, tgid: worker.pid!, cgroup_id: target.id, cgroup_path: q.cgroupPath, family: 'inet', dst_ip: DENIED, dst_port: port, labels: { trial: String(i) } })],
+          [finalizeEvent({ type: 'network_connect', source: 'agentprov_ebpf', host: 'bench', time_ns: wallClockNs(), pid: worker.pid!, tgid: worker.pid!, cgroup_id: target.id, cgroup_path: q.cgroupPath, family: 'inet', dst_ip: DENIED, dst_port: port, labels: { trial: String(i) } })],
           null,
         ),
       );
@@ -183,10 +184,10 @@ async function main(): Promise<number> {
     const idle = spawnInCgroup(b, '/usr/bin/python3', ['-u', '-c', workerSource(port)], { stdio: ['pipe', 'pipe', 'inherit'] });
     await ready(idle);
     for (let i = 0; i < TRIALS; i++) {
-      const t0 = preciseWallClockNs();
+      const t0 = wallClockNs();
       writeCgroupFreeze(b.path, true);
       await waitFor(() => isFrozen(b), 2000);
-      baseFreeze.push(ms(preciseWallClockNs() - t0));
+      baseFreeze.push(ms(wallClockNs() - t0));
       writeCgroupFreeze(b.path, false);
       await waitFor(() => !isFrozen(b), 2000);
     }
@@ -197,10 +198,10 @@ async function main(): Promise<number> {
       const s = spawnInCgroup(b, '/bin/sleep', ['30'], { stdio: 'ignore' });
       await waitFor(() => isPopulated(b), 2000);
       await new Promise((r) => setTimeout(r, 5)); // past the exec
-      const t0 = preciseWallClockNs();
+      const t0 = wallClockNs();
       writeCgroupKill(b.path);
       await waitFor(() => !isPopulated(b), 2000);
-      baseKill.push(ms(preciseWallClockNs() - t0));
+      baseKill.push(ms(wallClockNs() - t0));
       s.kill('SIGKILL');
     }
 

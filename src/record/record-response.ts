@@ -9,7 +9,7 @@
  *   signal as the offending process, since nothing else contains them.
  */
 import { signalPid, type CgroupLeaf } from '../host/index.js';
-import { Actuator, CgroupLocator, LiveResponder } from '../respond/index.js';
+import { Actuator, LiveResponder } from '../respond/index.js';
 import type { Sensor } from '../sensor/index.js';
 
 /** What record may act on for one tool call it started. */
@@ -39,7 +39,6 @@ export function createRecordResponder(o: RecordResponseOptions): LiveResponder {
   const actuator = new Actuator({ sensor: o.sensor, clock: o.now });
   return new LiveResponder({
     actuator,
-    locator: new CgroupLocator(),
     // No follow-up rows: the first record of a response is written by the storage thread, and the run's
     // graph is derived when the record ends; a second writer of the same row from this thread could race it.
     skipReason: (req) => {

@@ -356,7 +356,7 @@ export class RecordSession {
       this.flushStore();
       await this.#judged.close();
     });
-    // confirmations of kills and freezes still in flight are stored before the store closes
+    // kills and freezes still being confirmed settle first: a failed confirmation is reported through onError
     await step(async () => this.#responder?.settled());
     for (const [run, dir] of this.#runDirs) {
       if (this.#keptDirs.has(run)) continue;

@@ -9,7 +9,7 @@ import { actCgroup1, actCgroup2, type ActContext, type SensorControl } from './a
 import { actContainer } from './act-docker.js';
 import { actProcess } from './act-process.js';
 import { armKernelEntries, kernelContainmentOf, releaseKernelEntries } from './kernel-containment.js';
-import { preciseWallClockNs } from './clock.js';
+import { wallClockNs } from '../clock.js';
 import type { DockerPort } from './docker-control.js';
 import type { ContainmentState, Effect } from './effect.js';
 import type { ResponseTarget, ResponseVerb } from './target.js';
@@ -24,7 +24,7 @@ export interface ActuatorOptions {
   confirmTimeoutMs?: number;
   /** How long to spin synchronously for a cgroup confirmation before yielding. Default 1 ms. */
   confirmSpinMs?: number;
-  /** Wall-clock ns (default: preciseWallClockNs, µs resolution). */
+  /** Wall-clock ns (default: wallClockNs, µs resolution). */
   clock?: () => bigint;
 }
 
@@ -34,7 +34,7 @@ export class Actuator {
 
   constructor(opts: ActuatorOptions = {}) {
     this.#ctx = {
-      clock: opts.clock ?? preciseWallClockNs,
+      clock: opts.clock ?? wallClockNs,
       dryRun: opts.dryRun === true,
       confirmTimeoutMs: opts.confirmTimeoutMs ?? 2000,
       confirmSpinMs: opts.confirmSpinMs ?? 1,

@@ -1,13 +1,8 @@
 /**
- * @module respond/clock: time for responders: the evidence clock (src/clock) for latency from a kernel
- * event (whose time the sensor converts to wall clock) to the action, waiting for an effect to land, and
- * durations as text.
+ * @module respond/clock: time for responders: waiting for an effect to land, and durations as text. What
+ * they stamp comes from the evidence clock (src/clock).
  */
 import { performance } from 'node:perf_hooks';
-import { wallClockNs } from '../clock.js';
-
-/** The evidence clock (src/clock): µs resolution, on the wall clock. */
-export const preciseWallClockNs: () => bigint = wallClockNs;
 
 /**
  * Resolves once `check` holds or `timeoutMs` passes. The first `spinMs` are a synchronous spin: a freeze or

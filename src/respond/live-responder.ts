@@ -69,6 +69,13 @@ export interface LiveResponderOptions {
 /** connect() refused by the sensor's deny entry. */
 const EPERM = 1;
 
+/** The cgroup whose kernel deny list a denied connect's destination goes into, and the scope leaf it is. */
+interface DenyCgroup {
+  id: string;
+  leaf: ResponseTarget | null;
+  ip: string;
+}
+
 export class LiveResponder implements Responder {
   readonly actuator: Actuator;
   readonly locator: CgroupLocator;
@@ -113,7 +120,8 @@ export class LiveResponder implements Responder {
     if (skip !== null) return this.#remember(key, this.#unacted(req, 'skipped', skip, now));
     const maxAgeNs = BigInt(this.#opts.maxEventAgeMs ?? 60_000) * 1_000_000n;
     const step = planResponse(req, this.locator);
-    const refused = this.#refusedConnect(req, now);
+    const denyIn = this.#denyCgroupOf(req);
+    const refused = denyIn === null ? null : this.#refusedConnect(req, denyIn, now);
     if (refused !== null) return this.#remember(key, refused);
     const kernel = step === null ? null : this.#kernelContainment(step.verb, step.target, event);
     const backlog = now - event.time_ns > maxAgeNs;
@@ -149,11 +157,10 @@ export class LiveResponder implements Responder {
       time_ns: actedNs ?? now,
     };
     // A denied destination stays denied for the rest of the tool call: the kernel refuses the next connect().
-    const cgroupId = this.#cgroupOf(req);
-    if (decision.action === 'deny' && event.type === 'network_connect' && event.dst_ip && cgroupId !== null) {
-      const denied = this.actuator.denyAddress(cgroupId, event.dst_ip);
+    if (denyIn !== null) {
+      const denied = this.actuator.denyAddress(denyIn.id, denyIn.ip);
       detail += `; ${denied.detail}`;
-      if (denied.ok) this.#denied.set(`${cgroupId} ${cidrOf(event.dst_ip)}`, decision.decision_id);
+      if (denied.ok) this.#denied.set(`${denyIn.id} ${cidrOf(denyIn.ip)}`, decision.decision_id);
       action.detail = detail;
     }
     if (decision.action === 'require_approval' && (effect.result === 'done' || effect.result === 'planned' || effect.result === 'dry_run')) {
@@ -174,42 +181,40 @@ export class LiveResponder implements Responder {
     return action;
   }
 
-  /** The cgroup a deny entry is written for: the scope's own leaf, else the event's cgroup. */
-  #cgroupOf(req: ResponseRequest): string | null {
+  /**
+   * Where a denied connect's destination goes into the kernel deny list: the scope's own leaf, else the
+   * event's cgroup. Null for any other decision or event, or when no cgroup is known.
+   */
+  #denyCgroupOf(req: ResponseRequest): DenyCgroup | null {
+    const { event, decision } = req;
+    if (decision.action !== 'deny' || event.type !== 'network_connect' || !event.dst_ip) return null;
     const leaf = scopeLeaf(req, this.locator);
-    return leaf?.kind === 'cgroup2' ? leaf.id : (req.event.cgroup_id ?? null);
+    const id = leaf?.kind === 'cgroup2' ? leaf.id : (event.cgroup_id ?? null);
+    return id === null ? null : { id, leaf, ip: event.dst_ip };
   }
 
   /**
    * A denied connect the kernel already refused (EPERM from an entry written at bind), or one to a destination
    * already in the cgroup's deny list: nothing more to do, and the record says which.
    */
-  #refusedConnect(req: ResponseRequest, now: bigint): ResponseAction | null {
+  #refusedConnect(req: ResponseRequest, at: DenyCgroup, now: bigint): ResponseAction | null {
     const { event, decision } = req;
-    if (decision.action !== 'deny' || event.type !== 'network_connect' || !event.dst_ip) return null;
-    const cgroupId = this.#cgroupOf(req);
-    if (cgroupId === null) return null;
-    const cidr = cidrOf(event.dst_ip);
-    const leaf = scopeLeaf(req, this.locator);
-    const where = leaf !== null ? { target_kind: targetKindOf(leaf), target: targetString(leaf) } : {};
+    const cidr = cidrOf(at.ip);
     const refusedByKernel = event.result === -EPERM;
-    const prior = this.#denied.get(`${cgroupId} ${cidr}`);
+    const prior = this.#denied.get(`${at.id} ${cidr}`);
     if (prior !== undefined) {
       const what = refusedByKernel ? 'the kernel refused this connect' : `this connect had returned ${event.result ?? '?'}`;
-      const r = { ...this.#unacted(req, 'skipped', `${cidr} is already in the cgroup's deny list (decision ${prior.slice(0, 12)}): ${what}`, now), ...where };
-      return { ...r, response_id: responseIdOf(event.event_id, decision.action, r.target) };
+      return this.#unacted(req, 'skipped', `${cidr} is already in the cgroup's deny list (decision ${prior.slice(0, 12)}): ${what}`, now, at.leaf);
     }
-    if (!refusedByKernel || !this.#armed.has(cgroupId)) return null;
-    this.#denied.set(`${cgroupId} ${cidr}`, decision.decision_id);
+    if (!refusedByKernel || !this.#armed.has(at.id)) return null;
+    this.#denied.set(`${at.id} ${cidr}`, decision.decision_id);
     const action: ResponseAction = {
-      ...this.#unacted(req, 'skipped', '', now),
-      ...where,
+      ...this.#unacted(req, 'skipped', '', now, at.leaf),
       result: 'done',
-      detail: `the kernel refused this connect to ${cidr} before it happened (EPERM): the deny entries of cgroup ${leaf !== null ? targetString(leaf) : cgroupId} were written when the tool call was bound`,
+      detail: `the kernel refused this connect to ${cidr} before it happened (EPERM): the deny entries of cgroup ${at.leaf !== null ? targetString(at.leaf) : at.id} were written when the tool call was bound`,
       latency_ns: 0n,
       time_ns: event.time_ns,
     };
-    action.response_id = responseIdOf(event.event_id, decision.action, action.target);
     this.#tell(action, req);
     return action;
   }
@@ -221,8 +226,7 @@ export class LiveResponder implements Responder {
     const prior = this.#contained.get(targetString(target));
     if (prior === undefined || (prior.action !== 'kill' && act !== 'quarantine')) return null;
     const done = prior.action === 'kill' ? 'killed' : 'quarantined';
-    const r = { ...this.#unacted(req, 'skipped', `the target was already ${done} (decision ${prior.decision_id.slice(0, 12)})`, now), target_kind: targetKindOf(target), target: targetString(target) };
-    return { ...r, response_id: responseIdOf(req.event.event_id, act, r.target) };
+    return this.#unacted(req, 'skipped', `the target was already ${done} (decision ${prior.decision_id.slice(0, 12)})`, now, target);
   }
 
   #tell(action: ResponseAction, req: ResponseRequest): void {
@@ -295,16 +299,18 @@ export class LiveResponder implements Responder {
     this.#pending.add(p);
   }
 
-  #unacted(req: ResponseRequest, result: 'skipped', detail: string, now: bigint): ResponseAction {
+  /** A response carried out by nobody (or, for `target`, already carried out earlier), with the reason. */
+  #unacted(req: ResponseRequest, result: 'skipped', detail: string, now: bigint, target: ResponseTarget | null = null): ResponseAction {
+    const where = target === null ? '' : targetString(target);
     return {
-      response_id: responseIdOf(req.event.event_id, req.decision.action, ''),
+      response_id: responseIdOf(req.event.event_id, req.decision.action, where),
       decision_id: req.decision.decision_id,
       event_id: req.event.event_id ?? null,
       run_id: req.correlation.run_id,
       tool_call_id: req.correlation.tool_call_id,
       action: req.decision.action,
-      target_kind: 'none',
-      target: '',
+      target_kind: target === null ? 'none' : targetKindOf(target),
+      target: where,
       result,
       detail,
       latency_ns: null,

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { cgroupIdOf, isFrozen, isPopulated } from '../../src/host/index.js';
-import { preciseWallClockNs } from '../../src/respond/index.js';
+import { wallClockNs } from '../../src/clock.js';
 import { ResponseStore, responsesOfRun } from '../../src/store/index.js';
 import { runCli } from '../helpers/cli.js';
 import { describeRoot } from './require-root.js';
@@ -52,7 +52,7 @@ describeRoot('respond: require_approval', () => {
     p.bind({ run_id: 'ra', tool_call_id: name, agent_id: 'coder', own_cgroup_ids: [id] });
     const child = p.spawn(leaf, '/bin/sleep', ['60']);
     await until('sleep to run', () => isPopulated(leaf));
-    p.feed([{ type: 'network_connect', source: 'agentprov_ebpf', host: 'h', time_ns: preciseWallClockNs(), pid: child.pid!, tgid: child.pid!, comm: 'sleep', cgroup_id: id, family: 'inet', dst_ip: '10.9.9.9', dst_port: 443 }]);
+    p.feed([{ type: 'network_connect', source: 'agentprov_ebpf', host: 'h', time_ns: wallClockNs(), pid: child.pid!, tgid: child.pid!, comm: 'sleep', cgroup_id: id, family: 'inet', dst_ip: '10.9.9.9', dst_port: 443 }]);
     await until('the leaf to be frozen', () => isFrozen(leaf));
     const approvals = new ResponseStore(p.store.db).listApprovals('pending').filter((a) => a.tool_call_id === name);
     expect(approvals).toHaveLength(1);

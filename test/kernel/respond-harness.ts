@@ -14,7 +14,8 @@ import { cgroupIdOf, createLeaf, ensureCgroup2Root, killCgroup, prepareSensorHos
 import type { RuntimeEventInput, ToolCallScopeInput } from '../../src/model/index.js';
 import { ToolCallScopeSchema } from '../../src/model/index.js';
 import { loadPolicies } from '../../src/policy/index.js';
-import { preciseWallClockNs, type DockerPort } from '../../src/respond/index.js';
+import type { DockerPort } from '../../src/respond/index.js';
+import { wallClockNs } from '../../src/clock.js';
 import { gateEngineOptions } from '../../src/service/gate-intent.js';
 import { createLiveResponse, type LiveResponse } from '../../src/service/respond-live.js';
 import { Sensor } from '../../src/sensor/index.js';
@@ -54,7 +55,7 @@ export async function startPipeline(name: string, policyYaml: string, opts: Pipe
   const errors: unknown[] = [];
   const live = createLiveResponse({
     store,
-    now: preciseWallClockNs,
+    now: wallClockNs,
     docker: opts.docker ?? null,
     webhookUrl: opts.webhookUrl ?? null,
     ...(opts.approvalTimeoutMs !== undefined ? { approvalTimeoutMs: opts.approvalTimeoutMs } : {}),
@@ -62,7 +63,7 @@ export async function startPipeline(name: string, policyYaml: string, opts: Pipe
     onError: (e) => errors.push(e),
   });
   const policy = loadPolicies([{ file: `${name}.yaml`, text: policyYaml }]);
-  const engine = new EvidenceEngine({ sink: store, policy, clock: preciseWallClockNs, responder: live.responder, ...gateEngineOptions(store) });
+  const engine = new EvidenceEngine({ sink: store, policy, clock: wallClockNs, responder: live.responder, ...gateEngineOptions(store) });
   const feed = (events: RuntimeEventInput[]): void => {
     engine.processBatch(events.map(finalizeEvent), null);
   };
@@ -88,7 +89,7 @@ export async function startPipeline(name: string, policyYaml: string, opts: Pipe
       return leaf;
     },
     bind(scope) {
-      engine.bind(ToolCallScopeSchema.parse({ started_at_ns: preciseWallClockNs() - 1_000_000_000n, ...scope }));
+      engine.bind(ToolCallScopeSchema.parse({ started_at_ns: wallClockNs() - 1_000_000_000n, ...scope }));
     },
     feed,
     spawn(leaf, cmd, args) {

@@ -9,7 +9,8 @@ import { EvidenceEngine, finalizeEvent, type ResponseRequest } from '../../src/e
 import { readProcStat } from '../../src/host/index.js';
 import type { Correlation, PolicyDecision, RuntimeEvent } from '../../src/model/index.js';
 import { loadPolicies } from '../../src/policy/index.js';
-import { Actuator, CgroupLocator, LiveResponder, preciseWallClockNs } from '../../src/respond/index.js';
+import { Actuator, CgroupLocator, LiveResponder } from '../../src/respond/index.js';
+import { wallClockNs } from '../../src/clock.js';
 import { createLiveResponse } from '../../src/service/respond-live.js';
 import { ResponseStore, responsesOfRun } from '../../src/store/index.js';
 import { freshStoreEachTest } from '../helpers/store.js';
@@ -27,7 +28,7 @@ async function until(check: () => boolean): Promise<void> {
   expect(check()).toBe(true);
 }
 
-function request(action: PolicyDecision['action'], event: Partial<RuntimeEvent>, now = preciseWallClockNs()): ResponseRequest {
+function request(action: PolicyDecision['action'], event: Partial<RuntimeEvent>, now = wallClockNs()): ResponseRequest {
   const e = finalizeEvent({ type: 'network_connect', source: 'agentprov_ebpf', host: 'h', time_ns: now, ...event } as RuntimeEvent);
   const correlation: Correlation = { event_id: e.event_id!, binding_id: null, run_id: 'r', tool_call_id: 'tc', tier: 'unattributed', keys_matched: [], confidence: 0, reason: '' };
   const decision: PolicyDecision = { decision_id: `d-${action}-${e.event_id!.slice(0, 8)}`, event_id: e.event_id!, tool_call_id: 'tc', policy_hash: 'p', matches: [], action, would_action: action, time_ns: e.time_ns };
@@ -45,11 +46,11 @@ describe('LiveResponder on a process', () => {
   it('deny SIGKILLs the offending process and records the latency from the event', async () => {
     const c = sleeper();
     const r = responder();
-    const before = preciseWallClockNs();
+    const before = wallClockNs();
     const a = r.respond(request('deny', { pid: c.pid! }, before));
     expect(a).toMatchObject({ action: 'deny', target_kind: 'process', target: String(c.pid), result: 'done' });
     expect(a.latency_ns!).toBeGreaterThan(0n);
-    expect(a.latency_ns!).toBeLessThan(preciseWallClockNs() - before + 1n);
+    expect(a.latency_ns!).toBeLessThan(wallClockNs() - before + 1n);
     expect(await exited(c)).toBe('SIGKILL');
     await r.settled();
     expect(recorded.at(-1)).toBe(`${a.response_id}:done`);
@@ -73,11 +74,11 @@ describe('LiveResponder on a process', () => {
   it('does not act on old events, on events that name nothing, or on a reused pid', () => {
     const c = sleeper();
     const r = responder();
-    const old = r.respond(request('kill', { pid: c.pid! }, preciseWallClockNs() - 120_000_000_000n));
+    const old = r.respond(request('kill', { pid: c.pid! }, wallClockNs() - 120_000_000_000n));
     expect(old).toMatchObject({ result: 'skipped', target_kind: 'none' });
     expect(old.detail).toContain('old: not acting');
     expect(r.respond(request('kill', {})).detail).toContain('no live target');
-    const reused = r.respond(request('kill', { pid: c.pid!, process_start_ns: preciseWallClockNs() - 3_600_000_000_000n }));
+    const reused = r.respond(request('kill', { pid: c.pid!, process_start_ns: wallClockNs() - 3_600_000_000_000n }));
     expect(reused.result).toBe('skipped');
     expect(reused.detail).toContain('pid was reused');
     expect(readProcStat(c.pid!)).not.toBeNull();
@@ -122,12 +123,12 @@ describe('require_approval through the engine, on a real store', () => {
 
   it('stops the process while a person decides; approve continues it; every step is recorded', async () => {
     const { store } = fresh;
-    const live = createLiveResponse({ store, now: preciseWallClockNs, approvalTimeoutMs: 60_000 });
+    const live = createLiveResponse({ store, now: wallClockNs, approvalTimeoutMs: 60_000 });
     const policy = loadPolicies([{ file: 'p.yaml', text: 'version: 1\nname: p\nrules:\n  - id: ask\n    severity: high\n    action: require_approval\n    match:\n      event_type: network_connect\n      dst_port: 6667\n' }]);
-    const engine = new EvidenceEngine({ sink: store, policy, clock: preciseWallClockNs, responder: live.responder });
+    const engine = new EvidenceEngine({ sink: store, policy, clock: wallClockNs, responder: live.responder });
     const c = sleeper();
     engine.bind({ run_id: 'ra', session_id: 's', attempt_id: '1', tool_call_id: 'tc-a', started_at_ns: 0n, own_cgroup_ids: [], cgroup_ids: [], container_ids: [], pids: [{ pid: c.pid! }], asserted: false, confidence: 1 });
-    engine.processBatch([finalizeEvent({ type: 'network_connect', source: 'agentprov_ebpf', host: 'h', time_ns: preciseWallClockNs(), pid: c.pid!, dst_ip: '198.51.100.1', dst_port: 6667 })], null);
+    engine.processBatch([finalizeEvent({ type: 'network_connect', source: 'agentprov_ebpf', host: 'h', time_ns: wallClockNs(), pid: c.pid!, dst_ip: '198.51.100.1', dst_port: 6667 })], null);
     await until(() => readProcStat(c.pid!)?.state === 'T');
     const responses = new ResponseStore(store.db);
     const [pending] = responses.listApprovals('pending');
