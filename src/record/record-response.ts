@@ -37,6 +37,8 @@ const CARRIED_OUT = new Set(['kill', 'quarantine', 'deny']);
 
 export function createRecordResponder(o: RecordResponseOptions): LiveResponder {
   const actuator = new Actuator({ sensor: o.sensor, clock: o.now });
+  /** binding -> the kill or quarantine already carried out on it: the tool call is ending, a second one acts on nothing new. */
+  const enforced = new Map<string, { action: EnforcedAction; decision_id: string }>();
   return new LiveResponder({
     actuator,
     // No follow-up rows: the first record of a response is written by the storage thread, and the run's
@@ -44,12 +46,18 @@ export function createRecordResponder(o: RecordResponseOptions): LiveResponder {
     skipReason: (req) => {
       const binding = req.correlation.binding_id;
       if (!binding || o.targetOf(binding) === null) return 'the event is not attributed to a tool call this recorder started';
-      if (!CARRIED_OUT.has(req.decision.action)) return `${req.decision.action}: record has no approval channel; the decision is recorded only`;
+      const action = req.decision.action;
+      if (!CARRIED_OUT.has(action)) return `${action}: record has no approval channel; the decision is recorded only`;
+      const prior = enforced.get(binding);
+      if (prior && (action === 'kill' || action === 'quarantine') && (prior.action === 'kill' || action === 'quarantine')) {
+        return `the tool call was already ${prior.action === 'kill' ? 'killed' : 'quarantined'} (decision ${prior.decision_id.slice(0, 12)})`;
+      }
       return null;
     },
     onActed: (action, req) => {
       const binding = req.correlation.binding_id;
       if (!binding || action.result !== 'done' || (action.action !== 'kill' && action.action !== 'quarantine')) return;
+      enforced.set(binding, { action: action.action, decision_id: req.decision.decision_id });
       const target = o.targetOf(binding);
       if (target !== null && target.leaf === null) containWithoutCgroup(target, action.action === 'kill' ? 'SIGKILL' : 'SIGSTOP');
       o.onEnforced(action.action, binding);

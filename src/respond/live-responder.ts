@@ -5,8 +5,8 @@
  * follow-up of the same response once the kernel or dockerd confirms.
  *
  * Idempotent: the engine re-judges stored events (late binding); a response already made for an event and
- * action is returned again, never carried out twice. A target already killed (or quarantined) is not acted
- * on again for a later event, and a destination already in a cgroup's deny list is not added twice.
+ * action is returned again, never carried out twice. A destination already in a cgroup's deny list is not
+ * added twice. (A cgroup killed once can hold new processes later, so a later kill of it acts again.)
  *
  * Honest about time: an event reaches policy after its syscall returned, so a deny stops the offending
  * process and the NEXT connect; the exception is a connect the kernel refused itself (its rule was written
@@ -87,8 +87,6 @@ export class LiveResponder implements Responder {
   readonly #armed = new Set<string>();
   /** cgroup id + cidr -> the decision that put the destination in that cgroup's deny list. */
   readonly #denied = new Map<string, string>();
-  /** target -> the kill or quarantine already carried out on it (a second one would act on nothing new). */
-  readonly #contained = new Map<string, { action: 'kill' | 'quarantine'; decision_id: string }>();
 
   constructor(opts: LiveResponderOptions) {
     this.#opts = opts;
@@ -132,8 +130,6 @@ export class LiveResponder implements Responder {
     if (step === null) {
       return this.#remember(key, this.#unacted(req, 'skipped', 'no live target: the event names no pid, own cgroup or container', now));
     }
-    const contained = this.#alreadyContained(req, step.target, now);
-    if (contained !== null) return this.#remember(key, contained);
     const effect = backlog
       ? settledEffect(step.verb, step.target, 'done', `the engine judged the event ${formatMs(now - event.time_ns)} later (backlog): nothing more done`, null)
       : this.actuator.apply(step.verb, step.target);
@@ -169,9 +165,6 @@ export class LiveResponder implements Responder {
     }
     this.#remember(key, action);
     if (effect.result === 'done' || effect.result === 'planned') {
-      if (decision.action === 'kill' || decision.action === 'quarantine') {
-        this.#contained.set(action.target, { action: decision.action, decision_id: decision.decision_id });
-      }
       // A freeze the ring thread already saw complete is confirmed at that time, not when JavaScript looked.
       const seen = kernel?.confirmed_ns ?? null;
       const confirmed = seen === null ? effect.confirmed : effect.confirmed.then((o) => (o.result === 'done' && (o.at_ns === null || seen < o.at_ns) ? { ...o, at_ns: seen } : o));
@@ -217,16 +210,6 @@ export class LiveResponder implements Responder {
     };
     this.#tell(action, req);
     return action;
-  }
-
-  /** A kill after a kill, or a quarantine after either, of the same target: recorded, not carried out again. */
-  #alreadyContained(req: ResponseRequest, target: ResponseTarget, now: bigint): ResponseAction | null {
-    const act = req.decision.action;
-    if (act !== 'kill' && act !== 'quarantine') return null;
-    const prior = this.#contained.get(targetString(target));
-    if (prior === undefined || (prior.action !== 'kill' && act !== 'quarantine')) return null;
-    const done = prior.action === 'kill' ? 'killed' : 'quarantined';
-    return this.#unacted(req, 'skipped', `the target was already ${done} (decision ${prior.decision_id.slice(0, 12)})`, now, target);
   }
 
   #tell(action: ResponseAction, req: ResponseRequest): void {

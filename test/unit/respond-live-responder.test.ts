@@ -84,22 +84,6 @@ describe('LiveResponder on a process', () => {
     expect(readProcStat(c.pid!)).not.toBeNull();
   });
 
-  it('kills a target once: a later kill of it is recorded as skipped, a later quarantine too', async () => {
-    const c = sleeper();
-    const acted: string[] = [];
-    const r = new LiveResponder({ actuator: new Actuator(), locator: new CgroupLocator(null), onActed: (a) => acted.push(`${a.action} ${a.result}`) });
-    const first = r.respond(request('kill', { pid: c.pid!, dst_port: 1 }));
-    expect(first).toMatchObject({ result: 'done', target: String(c.pid) });
-    expect(await exited(c)).toBe('SIGKILL');
-    for (const action of ['kill', 'quarantine'] as const) {
-      const later = r.respond(request(action, { pid: c.pid!, dst_port: 2 }));
-      expect(later).toMatchObject({ result: 'skipped', target_kind: 'process', target: String(c.pid) });
-      expect(later.detail).toContain(`already killed (decision ${first.decision_id.slice(0, 12)})`);
-      expect(later.response_id).not.toBe(first.response_id);
-    }
-    expect(acted).toEqual(['kill done']);
-  });
-
   it('acts only where the entry point says it may, and says why not', () => {
     const c = sleeper();
     const r = new LiveResponder({ actuator: new Actuator(), locator: new CgroupLocator(null), skipReason: (req) => (req.decision.action === 'kill' ? 'not this entry point' : null) });
