@@ -5,6 +5,19 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * Waits for `done`, or `ms` at most; the timer is cleared when `done` comes first, so a process whose work
+ * is over does not stay alive for the rest of it (nothing here calls process.exit).
+ */
+export async function waitAtMost(done: Promise<unknown>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Calls `check` until it returns true or `timeoutMs` passes; resolves with the last answer. Always checks
  * once more at the deadline, so a timeout of 0 is a plain check.
  */

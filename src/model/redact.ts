@@ -105,6 +105,14 @@ const RULES: Rule[] = [
   ...TOKENS.map(([re, name]): Rule => ({ re: new RegExp(`()${re.source}`, 'g'), name: () => name })),
 ];
 
+/**
+ * Every rule in one pattern, tested once before the rules run one by one: most text holds no secret, and
+ * one pass over it costs a fraction of one pass per rule. Case-insensitive, so it matches wherever any rule
+ * does (a superset: a text it lets through may still hold nothing). Only a prefilter: the spans come from
+ * the rules themselves.
+ */
+const ANY_RULE = new RegExp(RULES.map((r) => `(?:${r.re.source})`).join('|'), 'i');
+
 /** What a redacted span shows of the secret: a token's kind prefix, never more. */
 function shownPrefix(secret: string): string {
   return tokenKind(secret)?.prefix ?? '';
@@ -136,7 +144,7 @@ interface Span {
 
 /** Redacts every secret in free text; `found` collects what was found ('header:authorization', 'key:sk'). */
 export function redactText(text: string, fp: Fingerprint, found?: Set<string>): string {
-  if (text.length < 6) return text;
+  if (text.length < 6 || !ANY_RULE.test(text)) return text;
   const spans: Span[] = [];
   for (const rule of RULES) {
     const re = rule.re;

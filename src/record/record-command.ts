@@ -6,7 +6,7 @@ import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { AgentprovError } from '../errors.js';
 import { contentHash } from '../graph/index.js';
 import type { ResponseAction, RiskSignal } from '../model/index.js';
-import { sleep } from '../host/index.js';
+import { waitAtMost } from '../host/index.js';
 import type { RunVerification } from '../store/verify-run.js';
 import { verifyRunOf } from '../store/store-verify.js';
 import type { CaptureMode } from './record-capture.js';
@@ -146,7 +146,7 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
       agentprovExit: exit,
     });
     // Let piped output drain; a process left running may hold the pipe, so do not wait on it for long.
-    await Promise.race([closed, sleep(exited ? 500 : 2000)]);
+    await waitAtMost(closed, exited ? 500 : 2000);
     if (opts.keepRunning) {
       child.stdout?.destroy();
       child.stderr?.destroy();

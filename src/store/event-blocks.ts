@@ -39,6 +39,14 @@ export function blockRoot(leaves: Uint8Array): string {
   return bytesToHex(merkleRootFromLeafHashes(list));
 }
 
+let scratchBuf = Buffer.alloc(0);
+/** The joined text is deflated (copied) before the next block is packed: one buffer serves them all, since
+ * fresh pages cost more to touch on this VM than the copy into them. */
+function scratch(size: number): Buffer {
+  if (scratchBuf.byteLength < size) scratchBuf = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratchBuf.byteLength));
+  return scratchBuf.subarray(0, size);
+}
+
 /**
  * A block's bodies (UTF-8) packed as they are stored: the deflated text of the bodies joined by '\n' (JSON
  * text holds no raw newline), and each body's leaf hash, 32 bytes apiece in order. The bodies are copied
@@ -48,7 +56,7 @@ export function blockRoot(leaves: Uint8Array): string {
 export function packBlock(bodies: readonly Uint8Array[]): { body: Buffer; leaves: Buffer } {
   let size = 0;
   for (const b of bodies) size += b.byteLength + 1;
-  const joined = Buffer.allocUnsafe(size);
+  const joined = scratch(size);
   const leaves = Buffer.allocUnsafe(bodies.length * 32);
   let at = 0;
   for (let i = 0; i < bodies.length; i++) {

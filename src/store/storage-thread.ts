@@ -3,7 +3,7 @@
  *
  * Judging (correlation, policy, containment) stays on the main thread, where the responder acts; a worker
  * thread (store/storage-worker) with its own connection builds the blocks, hashes, compresses and writes.
- * Bursts cross by structured clone, their bodies as bytes in a transferred buffer. The queue between them is bounded in events: `tryWrite` refuses a
+ * Bursts cross as columns in transferred buffers (store/storage-protocol). The queue between them is bounded in events: `tryWrite` refuses a
  * burst that would overfill it, and the caller counts that loss (a telemetry_loss event), never silent.
  *
  * `flush()` is synchronous on purpose: whatever reads the store next (a bind re-correlating, the end of a
@@ -23,6 +23,10 @@ import { DONE_EVENTS, DONE_SEQ, FAILED, SHARED_SLOTS, emptyRequest, transferable
 
 /** Events handed over and not yet written before bursts are refused (about 2 KB each in the worker's heap). */
 export const MAX_STORAGE_QUEUE = 131_072;
+
+/** Spare body buffers kept, and the least size of a new one (small bursts then share one reused size). */
+const MAX_SPARES = 4;
+const MIN_SPARE_BYTES = 4 << 20;
 
 export interface StorageThreadOptions {
   keyFile?: string;
@@ -51,6 +55,8 @@ export class StorageThread {
   #postedEvents = 0;
   #closed = false;
   #firstError: Error | null = null;
+  /** Body buffers the worker handed back, reused for the next bursts (see wireEvents). */
+  #spares: ArrayBuffer[] = [];
   /** What the worker stored so far (counted when its results are read: after flush, exact). */
   readonly totals: BatchStats = emptyStats();
 
@@ -80,7 +86,7 @@ export class StorageThread {
     if (this.#closed) throw new AgentprovError('AP_STORE', 'storage thread is closed');
     this.#collect();
     if (!force && this.queued > 0 && this.queued + events.length > this.maxQueued) return false;
-    const msg: StorageRequest = { seq: ++this.#posted, count: events.length, ...wireEvents(events), ...wireVerdicts(verdicts), batchId };
+    const msg: StorageRequest = { seq: ++this.#posted, count: events.length, ...wireEvents(events, (b) => this.#alloc(b)), ...wireVerdicts(events, verdicts), batchId };
     this.#requests.postMessage(msg, transferablesOf(msg));
     this.#postedEvents += events.length;
     return true;
@@ -130,10 +136,22 @@ export class StorageThread {
     }
   }
 
+  /** A spare buffer of at least `bytes` (the largest first), else a new one. */
+  #alloc(bytes: number): Uint8Array {
+    const i = this.#spares.findIndex((b) => b.byteLength >= bytes);
+    if (i >= 0) return new Uint8Array(this.#spares.splice(i, 1)[0]!);
+    return Buffer.allocUnsafeSlow(Math.max(bytes, MIN_SPARE_BYTES));
+  }
+
   /** Reads the results the worker posted so far (counts, failures) without waiting. */
   #collect(): void {
     for (let m = receiveMessageOnPort(this.#results); m; m = receiveMessageOnPort(this.#results)) {
       const r = m.message as StorageResult;
+      if (r.spare) {
+        this.#spares.push(r.spare);
+        // a few bursts in flight need a few buffers; more would only hold memory
+        if (this.#spares.length > MAX_SPARES) this.#spares.sort((a, b) => b.byteLength - a.byteLength).pop();
+      }
       if (r.error === undefined) {
         addStats(this.totals, r);
         continue;

@@ -48,11 +48,11 @@ try {
 
 /** One burst's events and the verdicts of those that were new (a duplicate's verdict goes with it). */
 function write(req: StorageRequest): StorageResult {
-  const items = unwireEvents(req.events, req.bodies, req.ends);
+  const items = unwireEvents(req);
   const added = store.insertEncoded(items, req.batchId);
   const fresh = new Set<string>();
   added.forEach((isNew, i) => isNew && fresh.add(items[i]!.event.event_id!));
-  const verdicts = unwireVerdicts(req.verdicts, req.kinds).filter((v) => fresh.has(v.correlation.event_id));
+  const verdicts = unwireVerdicts(req, items.map((it) => it.event.event_id!)).filter((v) => fresh.has(v.correlation.event_id));
   store.putVerdictRows(verdicts);
   const out: StorageResult = { ...emptyStats(), seq: req.seq, received: req.count, stored: fresh.size, duplicates: req.count - fresh.size };
   for (const v of verdicts) {
@@ -74,7 +74,12 @@ requests.on('message', (first: StorageRequest) => {
     // the whole transaction rolled back: every burst in it is lost, and says so
     out = writes.map((r) => ({ ...emptyStats(), seq: r.seq, received: r.count, error: describe(err) }));
   }
-  for (const r of out) results.postMessage(r);
+  // the bodies' bytes are in blocks now (nothing keeps a view of them past the commit): hand them back
+  out.forEach((r, i) => {
+    const spare = writes[i]!.bodies.buffer as ArrayBuffer;
+    if (spare.byteLength > 0) results.postMessage({ ...r, spare }, [spare]);
+    else results.postMessage(r);
+  });
   const last = batch[batch.length - 1]!;
   Atomics.add(done, DONE_EVENTS, BigInt(writes.reduce((n, r) => n + r.count, 0)));
   Atomics.store(done, DONE_SEQ, BigInt(last.seq));

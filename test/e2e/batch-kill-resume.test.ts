@@ -91,7 +91,7 @@ const blocksOf = (perTx: number[]): number => perTx.reduce((n, d) => n + Math.ce
  * others in later ones), all at fixed line numbers, so every count is known exactly.
  */
 function writeFalcoFile(path: string): Input {
-  const samples = readFileSync('../shared/fixtures/falco-sample.jsonl', 'utf8')
+  const samples = readFileSync('fixtures/shared/falco-sample.jsonl', 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as Record<string, any>);

@@ -38,7 +38,7 @@ function agentprov(args: string[], env: Record<string, string> = {}): Promise<Ex
 
 /** `lines` distinct Falco alerts (time, pid and output made unique per file and line). */
 function falcoFile(path: string, base: bigint, lines: number): void {
-  const samples = readFileSync('../shared/fixtures/falco-sample.jsonl', 'utf8')
+  const samples = readFileSync('fixtures/shared/falco-sample.jsonl', 'utf8')
     .split('\n')
     .filter((l) => l.trim() !== '' && !l.includes('syscall event drop'));
   const out: string[] = [];

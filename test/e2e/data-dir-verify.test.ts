@@ -122,8 +122,8 @@ describe('agentprov verify: the whole data dir', () => {
   beforeAll(async () => {
     mkdirSync(work);
     writeFileSync(join(work, 'notes.md'), 'first line\n');
-    await ok(['telemetry', 'ingest-falco', '--file', '../shared/fixtures/falco-sample.jsonl']);
-    await ok(['telemetry', 'ingest-jsonl', '--format', 'tetragon', '--file', '../shared/fixtures/tetragon-sample.jsonl']);
+    await ok(['telemetry', 'ingest-falco', '--file', 'fixtures/shared/falco-sample.jsonl']);
+    await ok(['telemetry', 'ingest-jsonl', '--format', 'tetragon', '--file', 'fixtures/shared/tetragon-sample.jsonl']);
     // file changes, snapshots with stored blobs, a capture, and an orphan (the backgrounded sleep)
     const rec = await cli(['record', '--run', 'r1', '--capture', 'proc', '--workdir', work, '--json', '--', 'sh', '-c',
       `echo second >> notes.md; exec 3>report.txt; echo done >&3; (sleep 31.${process.pid} &); sleep 0.4`]);

@@ -31,8 +31,8 @@ describe('ingest of 10k malformed lines mixed with valid ones', () => {
 
   beforeAll(() => {
     const valid = [
-      ...readFileSync('../shared/fixtures/falco-sample.jsonl', 'utf8').split('\n'),
-      ...readFileSync('../shared/fixtures/tetragon-sample.jsonl', 'utf8').split('\n'),
+      ...readFileSync('fixtures/shared/falco-sample.jsonl', 'utf8').split('\n'),
+      ...readFileSync('fixtures/shared/tetragon-sample.jsonl', 'utf8').split('\n'),
     ].filter((l) => l.trim() !== '' && !l.includes('syscall event drop'));
     const r = rng(42);
     const out: string[] = [];

@@ -86,7 +86,7 @@ describe('detectFormat', () => {
 
 describe('event ids', () => {
   it('an ingested line gets graph eventIdFor(source, sha256 of the line): the one definition of the id', () => {
-    const text = readFileSync('../shared/fixtures/falco-sample.jsonl', 'utf8').split('\n')[0]!;
+    const text = readFileSync('fixtures/shared/falco-sample.jsonl', 'utf8').split('\n')[0]!;
     const raw = sha(text);
     const r = mapLine(text, 'falco', { line: 1, file: 'x.jsonl', rawSha256: raw });
     expect(r.ok).toBe(true);
