@@ -136,11 +136,16 @@ export class StorageThread {
     }
   }
 
-  /** A spare buffer of at least `bytes` (the largest first), else a new one. */
+  /**
+   * A spare buffer of at least `bytes`, else a new one. New ones come in powers of two from MIN_SPARE_BYTES,
+   * so a returned buffer fits the next burst of about the same size.
+   */
   #alloc(bytes: number): Uint8Array {
     const i = this.#spares.findIndex((b) => b.byteLength >= bytes);
     if (i >= 0) return new Uint8Array(this.#spares.splice(i, 1)[0]!);
-    return Buffer.allocUnsafeSlow(Math.max(bytes, MIN_SPARE_BYTES));
+    let size = MIN_SPARE_BYTES;
+    while (size < bytes) size *= 2;
+    return Buffer.allocUnsafeSlow(size);
   }
 
   /** Reads the results the worker posted so far (counts, failures) without waiting. */
