@@ -12,7 +12,7 @@ import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } fro
 import { nsToIso, redactArgv } from '../model/index.js';
 import { wallClockNs } from '../clock.js';
 import { killCgroup, readProcStat, removeLeaf, spawnInCgroup, waitEmpty, type CgroupLeaf } from '../host/index.js';
-import { dataDirFingerprint, EvidenceStore } from '../store/index.js';
+import { dataDirFingerprint, EvidenceStore, StorageThread } from '../store/index.js';
 import { loadPolicyFiles, type LoadedPolicy } from '../service/policy-files.js';
 import { createPipeline } from '../service/pipeline.js';
 import { startCapture, type CaptureMode, type LiveCapture } from './record-capture.js';
@@ -77,7 +77,14 @@ export class RecordSession {
   #firstLoss: unknown = null;
   events = 0;
 
-  private constructor(opts: RecordSessionOptions, store: EvidenceStore, loaded: LoadedPolicy, cgroups: CgroupAvailability, capture: LiveCapture) {
+  private constructor(
+    opts: RecordSessionOptions,
+    store: EvidenceStore,
+    loaded: LoadedPolicy,
+    cgroups: CgroupAvailability,
+    capture: LiveCapture,
+    thread: StorageThread,
+  ) {
     this.#opts = opts;
     this.store = store;
     this.loaded = loaded;
@@ -113,6 +120,7 @@ export class RecordSession {
       batchId: this.#batchId,
       fingerprint: this.fingerprint,
       now: this.now,
+      thread,
       onHandedOff: (burst) => {
         this.events += burst.events.length;
         this.#observe(burst.verdicts);
@@ -125,6 +133,8 @@ export class RecordSession {
   static async open(opts: RecordSessionOptions): Promise<RecordSession> {
     const loaded = loadPolicyFiles(opts.policyFiles);
     const store = new EvidenceStore(opts.dataDir);
+    // The storage thread boots (its modules, its connection: ~0.3 s) while the sensor loads, not after it.
+    const thread = new StorageThread(store.dataDir);
     try {
       const cgroups = await probeRecordCgroups();
       let session: RecordSession | null = null;
@@ -135,9 +145,10 @@ export class RecordSession {
         onEvents: (events, owner) => session?.ingest(events, owner),
         onError: (err) => opts.onError?.(err),
       });
-      session = new RecordSession(opts, store, loaded, cgroups, capture);
+      session = new RecordSession(opts, store, loaded, cgroups, capture, thread);
       return session;
     } catch (err) {
+      await thread.close().catch(() => undefined);
       store.close();
       throw err;
     }

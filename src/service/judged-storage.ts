@@ -21,6 +21,8 @@ export interface JudgedStorageOptions {
   fingerprint: Fingerprint;
   now: () => bigint;
   maxQueued?: number;
+  /** A storage thread started earlier for `store`'s data dir (record boots it while the sensor loads); else one is started here. */
+  thread?: StorageThread;
   /**
    * What a full queue does: `refuse` the burst and count it (a live source, which cannot be slowed down
    * without the kernel dropping instead), or `wait` for room (a file, which loses nothing by waiting).
@@ -44,10 +46,8 @@ export class JudgedStorage {
 
   constructor(o: JudgedStorageOptions) {
     this.#o = o;
-    this.thread = new StorageThread(o.store.dataDir, {
-      ...(o.maxQueued !== undefined ? { maxQueued: o.maxQueued } : {}),
-      onFailure: (err, events) => o.onLoss(err, events),
-    });
+    this.thread = o.thread ?? new StorageThread(o.store.dataDir, o.maxQueued !== undefined ? { maxQueued: o.maxQueued } : {});
+    this.thread.setFailureHandler((err, events) => o.onLoss(err, events));
     // Handing over costs little (a clone), so a burst goes as soon as it is a chunk: a ring that delivers
     // batch after batch never yields to setImmediate, and the worker would idle until the loop pauses.
     this.#queue = new JudgedQueue({ write: (burst) => this.#handOff(burst), maxEvents: WRITE_EVENTS });

@@ -31,8 +31,12 @@ const MIN_SPARE_BYTES = 4 << 20;
 export interface StorageThreadOptions {
   keyFile?: string;
   maxQueued?: number;
-  /** A burst the worker could not write (its events are lost): the owner counts and reports it. */
-  onFailure: (err: Error, events: number) => void;
+  /**
+   * A burst the worker could not write (its events are lost): the owner counts and reports it. Results are
+   * read only when the owner hands over or flushes, so an owner may start the thread early (its boot takes
+   * ~0.3 s) and set this later with setFailureHandler.
+   */
+  onFailure?: (err: Error, events: number) => void;
 }
 
 /** The compiled worker: next to this module in dist/, or dist's copy when this module runs from src/ (tests). */
@@ -50,7 +54,7 @@ export class StorageThread {
   readonly #requests: MessageChannel['port1'];
   readonly #results: MessageChannel['port2'];
   readonly #done: BigInt64Array;
-  readonly #onFailure: StorageThreadOptions['onFailure'];
+  #onFailure: (err: Error, events: number) => void;
   #posted = 0;
   #postedEvents = 0;
   #closed = false;
@@ -60,9 +64,9 @@ export class StorageThread {
   /** What the worker stored so far (counted when its results are read: after flush, exact). */
   readonly totals: BatchStats = emptyStats();
 
-  constructor(dataDir: string, opts: StorageThreadOptions) {
+  constructor(dataDir: string, opts: StorageThreadOptions = {}) {
     this.maxQueued = opts.maxQueued ?? MAX_STORAGE_QUEUE;
-    this.#onFailure = opts.onFailure;
+    this.#onFailure = opts.onFailure ?? (() => undefined);
     const shared = new SharedArrayBuffer(SHARED_SLOTS * 8);
     this.#done = new BigInt64Array(shared);
     const req = new MessageChannel();
@@ -74,6 +78,11 @@ export class StorageThread {
     // the owner's event loop must be free to end while the thread idles; close() waits for it explicitly
     this.#worker.unref();
     this.#results.unref();
+  }
+
+  /** Who counts and reports a burst the worker could not write (replaces the one given at construction). */
+  setFailureHandler(fn: (err: Error, events: number) => void): void {
+    this.#onFailure = fn;
   }
 
   /** Events handed over and not yet written. */
