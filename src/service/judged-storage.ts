@@ -21,7 +21,10 @@ export interface JudgedStorageOptions {
   fingerprint: Fingerprint;
   now: () => bigint;
   maxQueued?: number;
-  /** A storage thread started earlier for `store`'s data dir (record boots it while the sensor loads); else one is started here. */
+  /**
+   * A storage thread started earlier for `store`'s data dir (record boots it while the sensor loads), with
+   * its own bound; else one is started here, bounded by `maxQueued`.
+   */
   thread?: StorageThread;
   /**
    * What a full queue does: `refuse` the burst and count it (a live source, which cannot be slowed down

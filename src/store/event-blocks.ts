@@ -39,11 +39,16 @@ export function blockRoot(leaves: Uint8Array): string {
   return bytesToHex(merkleRootFromLeafHashes(list));
 }
 
+/** The most a kept scratch buffer holds: a rarer, bigger block (large bodies) gets a buffer of its own. */
+const MAX_SCRATCH_BYTES = 16 << 20;
 let scratchBuf = Buffer.alloc(0);
-/** The joined text is deflated (copied) before the next block is packed: one buffer serves them all, since
- * fresh pages cost more to touch on this VM than the copy into them. */
+/**
+ * The joined text is deflated (copied) before the next block is packed: one buffer serves them all, since
+ * fresh pages cost more to touch on this VM than the copy into them.
+ */
 function scratch(size: number): Buffer {
-  if (scratchBuf.byteLength < size) scratchBuf = Buffer.allocUnsafeSlow(Math.max(size, 2 * scratchBuf.byteLength));
+  if (size > MAX_SCRATCH_BYTES) return Buffer.allocUnsafeSlow(size);
+  if (scratchBuf.byteLength < size) scratchBuf = Buffer.allocUnsafeSlow(Math.min(MAX_SCRATCH_BYTES, Math.max(size, 2 * scratchBuf.byteLength)));
   return scratchBuf.subarray(0, size);
 }
 

@@ -81,13 +81,12 @@ type EventColumns = Pick<StorageRequest, 'bodies' | 'ends' | 'ids' | 'idEnds' | 
  * Each event's id and row columns, and the stored bodies (store/codec) as UTF-8, in a buffer from `alloc`
  * (the thread's pool: on this VM the first touch of fresh pages costs more than encoding into them).
  */
-export function wireEvents(events: readonly RuntimeEvent[], alloc: (bytes: number) => Uint8Array = (b) => Buffer.allocUnsafeSlow(b)): EventColumns {
+export function wireEvents(events: readonly RuntimeEvent[], alloc: (bytes: number) => Buffer = (b) => Buffer.allocUnsafeSlow(b)): EventColumns {
   const n = events.length;
   const texts: string[] = new Array(n);
   let room = 0;
   for (let i = 0; i < n; i++) room += (texts[i] = encodeEvent(events[i]!)).length * 3;
-  const bytes = alloc(room);
-  const bodies = Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const bodies = alloc(room);
   const ends = new Uint32Array(n);
   const idEnds = new Uint32Array(n);
   const times = new BigInt64Array(n);

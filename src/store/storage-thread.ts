@@ -149,9 +149,9 @@ export class StorageThread {
    * A spare buffer of at least `bytes`, else a new one. New ones come in powers of two from MIN_SPARE_BYTES,
    * so a returned buffer fits the next burst of about the same size.
    */
-  #alloc(bytes: number): Uint8Array {
+  #alloc(bytes: number): Buffer {
     const i = this.#spares.findIndex((b) => b.byteLength >= bytes);
-    if (i >= 0) return new Uint8Array(this.#spares.splice(i, 1)[0]!);
+    if (i >= 0) return Buffer.from(this.#spares.splice(i, 1)[0]!);
     let size = MIN_SPARE_BYTES;
     while (size < bytes) size *= 2;
     return Buffer.allocUnsafeSlow(size);
