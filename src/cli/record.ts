@@ -15,6 +15,7 @@ import {
 import { collect, dataDirOf, parseIntOption } from './common.js';
 import { printJson, type CliIo } from './io.js';
 import type { CommandContext } from './program.js';
+import { forwardLines } from './line-forwarder.js';
 
 interface RecordOpts {
   run?: string;
@@ -125,8 +126,8 @@ export function registerRecord({ io, state, program }: CommandContext): void {
           env: { ...process.env, ...io.env },
           stdio,
           onChild: (child) => {
-            if (pipeOut) child.stdout?.on('data', (d: Buffer) => pipeOut(d.toString()));
-            if (pipeErr) child.stderr?.on('data', (d: Buffer) => pipeErr(d.toString()));
+            if (pipeOut && child.stdout) forwardLines(child.stdout, pipeOut);
+            if (pipeErr && child.stderr) forwardLines(child.stderr, pipeErr);
           },
           onNotice: notice,
           onRisk: (r) => once(`risk ${r.rule_id}`, `risk ${r.severity} ${r.score} ${r.rule_id}: ${r.reason}`),
