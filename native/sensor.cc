@@ -5,6 +5,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -70,7 +72,13 @@ Sensor::Sensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor>(info) 
     skel_ = nullptr;
     return;
   }
+  // The verifier gives up with EAGAIN when a signal is pending on the loading thread (V8's SIGPROF under
+  // --cpu-prof, a SIGCHLD, a SIGWINCH): block them for the load; they are delivered when it is done.
+  sigset_t all, before;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, &before);
   rc = sensor_bpf__load(skel_);
+  pthread_sigmask(SIG_SETMASK, &before, nullptr);
   std::string log = StopLibbpfCapture();
   if (rc != 0) {
     ThrowLibbpfError(env, "load and verify BPF programs", rc, log);

@@ -55,3 +55,23 @@ echo "bare storm (median of $REPEAT): ${bare_ms} ms for $N opens"
 echo "record returned (median): ${rec_med} ms = $(awk -v r="$rec_med" -v t="$target" 'BEGIN { printf "%.2f", r / t }')x the target (1.0 s + 1.5x bare = ${target} ms)"
 echo "events lost (worst run): $lost_max (target 0)"
 echo "data dir (median): $bpe_med bytes per event (target <= 300)"
+
+# The same storm, then one file written in the workdir: the tool call's end attributes the change to its
+# writer, which used to decode every file event of the tool call again (issue 12's "cp -r …" row).
+wrote=()
+for i in $(seq "$REPEAT"); do
+  dd=$WORK/wdata-$i wd=$WORK/wwd-$i
+  mkdir -p "$wd"
+  t0=$(ms)
+  (cd "$wd" && node "$ROOT/dist/src/bin/agentprov.js" --data-dir "$dd" record --json --capture ebpf -- \
+    sh -c "'$OUT/storm' openat $N >/dev/null; echo done > out.txt" >"$WORK/wrec-$i.json" 2>"$WORK/wrec-$i.err") ||
+    { cat "$WORK/wrec-$i.err" >&2; exit 1; }
+  wrote+=($(( $(ms) - t0 )))
+  node -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1])).items[0];
+    const f = r.files.items.find((x) => x.path === "out.txt");
+    if (!f || !f.writers.some((w) => w.startsWith("sh["))) { console.error("bench-record: out.txt not attributed to sh:", JSON.stringify(r.files)); process.exit(1); }
+  ' "$WORK/wrec-$i.json"
+  rm -rf "$dd"
+done
+echo "record of the storm plus one file written (median): $(printf '%s\n' "${wrote[@]}" | median) ms (attributed to its writer)"

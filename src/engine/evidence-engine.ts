@@ -55,6 +55,7 @@ export class EvidenceEngine {
    */
   readonly #digests = new Map<string, RunEventDigest>();
   #treeHasHistory = false;
+  #rejudged = 0;
 
   constructor(opts: EngineOptions) {
     this.#opts = opts;
@@ -64,6 +65,14 @@ export class EvidenceEngine {
 
   get dirtyRuns(): ReadonlySet<string> {
     return this.#dirtyRuns;
+  }
+
+  /**
+   * How many stored events reconcile has re-judged so far (monotonic): a caller that keeps what it saw
+   * live (record's file writers) knows that view is still the store's when this has not moved.
+   */
+  get rejudged(): number {
+    return this.#rejudged;
   }
 
   #addScope(scope: ToolCallScope): void {
@@ -189,6 +198,7 @@ export class EvidenceEngine {
       if (batch.length >= 5000) flush();
     }
     flush();
+    this.#rejudged += stats.received;
     // re-judged events may have changed runs, decisions or processes: digests are re-read on next rebuild
     if (stats.received > 0) this.#digests.clear();
     return stats;

@@ -4,6 +4,7 @@
  */
 import type { RuntimeEvent, RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import type { CgroupLeaf } from '../host/index.js';
+import type { FileTouches } from './file-touches.js';
 import type { ProcessBook } from './record-processes.js';
 import type { EnforcedAction, ResponderTarget } from './record-response.js';
 import type { Snapshot, SnapshotOptions } from './snapshot.js';
@@ -39,6 +40,8 @@ export interface ActiveToolCall {
   before: Snapshot | null;
   enforced: EnforcedAction | null;
   ended: boolean;
+  /** Its events that changed a file, kept as they were judged (record/file-touches). */
+  readonly fileTouches: FileTouches;
 }
 
 export class ToolCallRegistry {

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { contentHash } from '../graph/index.js';
-import { finalizeEvent, type EvidenceEngine, type EventVerdict } from '../engine/index.js';
+import { finalizeEvent, type EvidenceEngine, type EventVerdict, type JudgedBatch } from '../engine/index.js';
 import { JudgedStorage } from '../service/judged-storage.js';
 import type { ResponseAction, RiskSignal, RuntimeEventInput, ToolCallScope } from '../model/index.js';
 import { nsToIso, redactArgv } from '../model/index.js';
@@ -18,6 +18,7 @@ import { createPipeline } from '../service/pipeline.js';
 import { startCapture, type CaptureMode, type LiveCapture } from './record-capture.js';
 import { createRunCgroup, createToolCallLeaf, probeRecordCgroups, type CgroupAvailability } from './record-cgroup.js';
 import { ObservedSink } from './observed-sink.js';
+import { FileTouches } from './file-touches.js';
 import { killTree, ProcessBook } from './record-processes.js';
 import { ToolCallRegistry, type ActiveToolCall, type ToolCallSpec } from './record-registry.js';
 import { createRecordResponder, type EnforcedAction } from './record-response.js';
@@ -223,6 +224,7 @@ export class RecordSession {
       before: null,
       enforced: null,
       ended: false,
+      fileTouches: new FileTouches(this.engine.rejudged, this.#lost),
     };
     this.#calls.add(tc);
     if (leaf) this.capture.watch(tc.scope.binding_id, { leaf });
@@ -324,7 +326,9 @@ export class RecordSession {
       if (owner !== null) this.#calls.carryCgroup(inputs);
       const events = inputs.map((e) => finalizeEvent(e, this.fingerprint));
       for (const e of events) this.#calls.route(e, owner)?.book.observe(e);
-      this.#judged.push(this.engine.judgeBatch(events));
+      const judged = this.engine.judgeBatch(events);
+      this.#keepFileTouches(judged);
+      this.#judged.push(judged);
     } catch (err) {
       this.#loss(err, inputs.length);
     }
@@ -337,6 +341,19 @@ export class RecordSession {
     } catch {
       // counted and reported through onLoss as the storage thread failed it
     }
+  }
+
+  /** Each event that changed a file, kept by the tool call it is attributed to (record/file-touches). */
+  #keepFileTouches(judged: JudgedBatch): void {
+    for (let i = 0; i < judged.events.length; i++) {
+      const c = judged.verdicts[i]!.correlation;
+      if (c.binding_id) this.#calls.get(c.binding_id)?.fileTouches.offer(judged.events[i]!, c.tool_call_id);
+    }
+  }
+
+  /** The counters a tool call's kept file touches are checked against (FileTouches.current). */
+  get touchCounters(): [rejudged: number, lost: number] {
+    return [this.engine.rejudged, this.#lost];
   }
 
   #loss(err: unknown, count: number): void {

@@ -15,6 +15,7 @@ import {
   snapshotDir,
   snapshotOptionsFor,
 } from '../../src/record/index.js';
+import { FileTouches } from '../../src/record/file-touches.js';
 
 const base = mkdtempSync(join(tmpdir(), 'ap-attr-'));
 afterAll(() => rmSync(base, { recursive: true, force: true }));
@@ -122,5 +123,40 @@ describe('snapshotOptionsFor', () => {
 describe('diffStat', () => {
   it('counts body lines, not the file headers', () => {
     expect(diffStat('--- a/x\n+++ b/x\n@@ -1 +1,2 @@\n-a\n+b\n+c\n')).toEqual({ added: 2, removed: 1 });
+  });
+});
+
+describe('FileTouches (the writes a recorder keeps as it judges)', () => {
+  it('keeps only the events that changed a file, with what attribution reads, and gives the same writers', () => {
+    const touches = new FileTouches(0, 0);
+    const events = [
+      ev({ type: 'file_open', pid: 7, comm: 'cat', path: '/w/read-only', open_flags: ['read'] }),
+      ev({ type: 'file_open', pid: 7, comm: 'sh', path: 'out.txt', cwd: '/w', open_flags: ['write', 'create'] }),
+      ev({ type: 'file_open', pid: 7, comm: 'sh', path: '/w/denied', open_flags: ['write'], result: -13 }),
+      ev({ type: 'file_unlink', pid: 8, comm: 'rm', path: '/w/old.log' }),
+      ev({ type: 'process_exec', pid: 9, comm: 'ls', path: '/bin/ls', argv: ['ls'] }),
+    ];
+    for (const e of events) touches.offer(e, 'tc-1');
+    const kept = touches.current(0, 0)!;
+    expect(kept.map((t) => t.event.event_id)).toEqual([events[1]!.event_id, events[3]!.event_id]);
+    expect(kept.every((t) => t.tool_call_id === 'tc-1')).toBe(true);
+    expect(kept[0]!.event).not.toHaveProperty('host', 'h'); // a trimmed copy, not the event itself
+    const diff = {
+      created: [{ path: 'out.txt', before: null, after: { sha256: 'a', size: 1, mode: 0o644 }, content_changed: true }],
+      modified: [],
+      deleted: [{ path: 'old.log', before: { sha256: 'b', size: 1, mode: 0o644 }, after: null, content_changed: true }],
+    } as unknown as Parameters<typeof attributeChanges>[0]['diff'];
+    const fromKept = attributeChanges({ diff, root: '/w', workdir: '/w', events: kept.map((t) => t.event) });
+    const fromAll = attributeChanges({ diff, root: '/w', workdir: '/w', events });
+    expect(fromKept).toEqual(fromAll);
+    expect(fromKept.map((c) => c.writers.map((w) => w.comm))).toEqual([['sh'], ['rm']]);
+  });
+
+  it('gives nothing (read the store) once stored events were re-judged or judged events were lost', () => {
+    const touches = new FileTouches(3, 1);
+    touches.offer(ev({ type: 'file_unlink', pid: 8, path: '/w/x' }), null);
+    expect(touches.current(3, 1)).toHaveLength(1);
+    expect(touches.current(4, 1)).toBeNull();
+    expect(touches.current(3, 2)).toBeNull();
   });
 });
