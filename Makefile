@@ -21,6 +21,7 @@ build: build-ts build-bpf build-native
 
 build-ts: deps
 	tsc -p tsconfig.json
+	node scripts/bundle.mjs
 
 build-bpf:
 	$(MAKE) -C bpf

@@ -3,7 +3,8 @@
 # Runs the storm bare, then under `agentprov record` (eBPF capture, default buffers, a fresh data dir, an
 # empty workdir), and prints: events stored vs opened, events lost (kernel and userspace, as recorded),
 # how long the command took and when `record` returned (as a ratio of 1.0 s + 1.5x the bare run), and the
-# data dir's bytes per event. Root only; no network. BENCH_RECORD_OPENS (default 100000), BENCH_REPEAT (3).
+# data dir's bytes per event; then the same storm plus one file written, and start-up (`--version`,
+# `record -- true`) against `node -e 0`. Root only; no network. BENCH_RECORD_OPENS (default 100000), BENCH_REPEAT (3).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 OUT=$ROOT/build/bench
@@ -75,3 +76,16 @@ for i in $(seq "$REPEAT"); do
   rm -rf "$dd"
 done
 echo "record of the storm plus one file written (median): $(printf '%s\n' "${wrote[@]}" | median) ms (attributed to its writer)"
+
+# Start-up: what every command pays before its work (module loading; scripts/bundle), and `record -- true`.
+node_ms=() ver_ms=() true_ms=()
+for i in $(seq "$REPEAT"); do
+  t0=$(ms); node -e 0; node_ms+=($(( $(ms) - t0 )))
+  t0=$(ms); node "$ROOT/dist/src/bin/agentprov.js" --version >/dev/null; ver_ms+=($(( $(ms) - t0 )))
+  mkdir -p "$WORK/twd-$i"
+  t0=$(ms)
+  (cd "$WORK/twd-$i" && node "$ROOT/dist/src/bin/agentprov.js" --data-dir "$WORK/tdata-$i" record --json --capture ebpf -- true >/dev/null 2>&1)
+  true_ms+=($(( $(ms) - t0 )))
+  rm -rf "$WORK/tdata-$i"
+done
+echo "start-up (medians): node -e 0 $(printf '%s\n' "${node_ms[@]}" | median) ms, agentprov --version $(printf '%s\n' "${ver_ms[@]}" | median) ms, record -- true $(printf '%s\n' "${true_ms[@]}" | median) ms"

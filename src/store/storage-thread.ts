@@ -15,6 +15,7 @@ import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_thread
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { assetPath } from '../assets.js';
 import { AgentprovError } from '../errors.js';
 import type { EventVerdict } from '../engine/index.js';
 import { addStats, emptyStats, type BatchStats } from '../engine/batch-stats.js';
@@ -39,11 +40,15 @@ export interface StorageThreadOptions {
   onFailure?: (err: Error, events: number) => void;
 }
 
-/** The compiled worker: next to this module in dist/, or dist's copy when this module runs from src/ (tests). */
+/**
+ * The compiled worker: next to this module in dist/; else (this module runs from src/ in the tests, or is
+ * inlined into a bundled CLI in dist/src/bin, see scripts/bundle) dist's copy under the package root.
+ */
 function workerFile(): string {
   const here = fileURLToPath(import.meta.url);
-  if (here.endsWith('.js')) return join(dirname(here), 'storage-worker.js');
-  const built = join(dirname(here), '..', '..', 'dist', 'src', 'store', 'storage-worker.js');
+  const beside = join(dirname(here), 'storage-worker.js');
+  if (here.endsWith('.js') && existsSync(beside)) return beside;
+  const built = assetPath('dist', 'src', 'store', 'storage-worker.js');
   if (!existsSync(built)) throw new AgentprovError('AP_STORE', `storage worker not built: ${built} is missing (run \`make build\`)`);
   return built;
 }
