@@ -146,6 +146,8 @@ export async function startCapture(opts: StartCaptureOptions): Promise<LiveCaptu
         cgroupIds: [],
         cgroup2Root: host.cgroup2Root,
         enforce: opts.enforce,
+        // the leaves start empty: their processes' TLS libraries are found at their execs
+        tlsScan: 'tracked',
         onBatch: (events) => opts.onEvents(events, null),
         onError: opts.onError,
       });

@@ -34,6 +34,13 @@ export interface SensorOptions {
   cgroup2Root?: string;
   /** Attach TLS uprobes (default true). */
   tls?: boolean;
+  /**
+   * Which running processes are scanned for TLS libraries at start: `all` (the default: processes already
+   * running may be tracked, by --all or a cgroup that has them), or `tracked`, for a caller whose cgroups
+   * start empty (record's leaves): the well-known libssl paths, our own node and the pids it tracks, not
+   * every process's maps and executable (~0.15 s at start, on the critical path); execs are scanned either way.
+   */
+  tlsScan?: 'all' | 'tracked';
   host?: string;
   /** Known cgroup paths by id, written into cgroup_path. */
   cgroupPaths?: Map<bigint, string>;
@@ -114,7 +121,12 @@ export class Sensor {
     for (const id of opts.cgroupIds ?? []) this.trackCgroup(id);
     for (const pid of opts.pids ?? []) this.trackPid(pid);
     this.tls = opts.tls === false ? null : new TlsTargets((p) => this.native.attachTls(p), (path, err) => this.report(err, path));
-    this.tls?.scanAll();
+    if (opts.tlsScan === 'tracked' && opts.all !== true) {
+      this.tls?.scanKnownLibs();
+      // our own node (static OpenSSL) is what a recorded `node` child runs: attached before it starts
+      this.tls?.scanPid(process.pid);
+      for (const pid of opts.pids ?? []) this.tls?.scanPid(pid);
+    } else this.tls?.scanAll();
     this.dropTimer = setInterval(() => this.checkDrops(), 1000);
     this.dropTimer.unref();
   }
@@ -138,6 +150,8 @@ export class Sensor {
     this.pids.add(pid);
     this.native.updateTgid(pid, true);
     this.syncTrackFlags();
+    // a process tracked once running has loaded its TLS library already: no exec will show it (null while constructing)
+    this.tls?.scanPid(pid);
   }
 
   untrackPid(pid: number): void {

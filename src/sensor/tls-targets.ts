@@ -50,9 +50,14 @@ export class TlsTargets {
     return [...this.seen.values()].filter((t) => t.functions.length > 0);
   }
 
+  /** The well-known host libssl paths, mapped or not. */
+  scanKnownLibs(): void {
+    for (const path of WELL_KNOWN_LIBSSL) this.consider(path, 'lib');
+  }
+
   /** Every running process plus the well-known host libssl paths. */
   scanAll(): void {
-    for (const path of WELL_KNOWN_LIBSSL) this.consider(path, 'lib');
+    this.scanKnownLibs();
     for (const name of readdirSync('/proc')) {
       if (/^\d+$/.test(name)) this.scanPid(Number(name));
     }

@@ -117,4 +117,27 @@ describeKernel('record with the eBPF sensor: secrets in argv and TLS are redacte
     }
     expect(leaks).toEqual([]);
   }, 60_000);
+
+  it('sees the TLS request of a recorded node child (OpenSSL linked into node itself), its key redacted', async () => {
+    // record finds TLS libraries at each exec of its leaf, not by walking every process at start: node's own
+    // binary must be attached before the child's first SSL_write all the same
+    const key = `sk-ant-${rnd(16)}`;
+    const data2 = join(dir.path, 'data-node');
+    const js =
+      `const r = require('node:https').request({ host: '127.0.0.1', port: ${port}, path: '/v1/messages', method: 'POST', ` +
+      `rejectUnauthorized: false, headers: { 'x-api-key': '${key}' } }, (res) => { res.resume(); res.on('end', () => process.exit(0)); }); ` +
+      `r.on('error', (e) => { console.error(e.message); process.exit(3); }); r.end('{}');`;
+    const before = requests;
+    const rec = await runCli(['record', '--run', 'r-node-tls', '--tool-call', 'tc-node', '--no-snapshot', '--workdir', dir.path, '--json', '--', process.execPath, '-e', js], {
+      dataDir: data2,
+    });
+    expect(rec.code, rec.stderr).toBe(0);
+    expect(requests).toBe(before + 1);
+    const db = new Database(join(data2, 'evidence.db'), { readonly: true });
+    const tls = rawBodies(db, (e) => e.type === 'tls_request').join('\n');
+    db.close();
+    expect(tls).toContain('/v1/messages');
+    expect(tls).toContain(`127.0.0.1:${port}`);
+    expect(tls).not.toContain(key);
+  }, 60_000);
 });
