@@ -17,6 +17,14 @@ WORK=$(mktemp -d /tmp/agentprov-bench-record.XXXXXX)
 trap 'rm -rf "$WORK"' EXIT
 ms() { echo $(( $(date +%s%N) / 1000000 )); }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+ap() { node "$ROOT/dist/src/bin/agentprov.js" "$@"; }
+# record_in WD DATA OUT CMD...: `agentprov record --json` of CMD started in WD; OUT.json and OUT.err (shown on failure)
+record_in() {
+  local wd=$1 dd=$2 out=$3
+  shift 3
+  mkdir -p "$wd"
+  (cd "$wd" && ap --data-dir "$dd" record --json --capture ebpf -- "$@" >"$out.json" 2>"$out.err") || { cat "$out.err" >&2; exit 1; }
+}
 
 bare=()
 for _ in $(seq "$REPEAT"); do t0=$(ms); "$OUT/storm" openat "$N" >/dev/null; bare+=($(( $(ms) - t0 ))); done
@@ -26,13 +34,11 @@ printf '%-5s %10s %10s %10s %10s %10s %12s\n' run stored lost cmd_ms record_ms t
 rows=()
 for i in $(seq "$REPEAT"); do
   dd=$WORK/data-$i wd=$WORK/wd-$i
-  mkdir -p "$wd"
   t0=$(ms)
-  (cd "$wd" && node "$ROOT/dist/src/bin/agentprov.js" --data-dir "$dd" record --json --capture ebpf -- "$OUT/storm" openat "$N" \
-    >"$WORK/rec-$i.json" 2>"$WORK/rec-$i.err") || { cat "$WORK/rec-$i.err" >&2; exit 1; }
+  record_in "$wd" "$dd" "$WORK/rec-$i" "$OUT/storm" openat "$N"
   rec_ms=$(( $(ms) - t0 ))
   run=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1])).run_id)' "$WORK/rec-$i.json")
-  node "$ROOT/dist/src/bin/agentprov.js" --data-dir "$dd" observe summary --run "$run" --json >"$WORK/sum-$i.json"
+  ap --data-dir "$dd" observe summary --run "$run" --json >"$WORK/sum-$i.json"
   cmd_ns=$(grep -o '"ns":[0-9]*' "$WORK/rec-$i.err" | head -1 | cut -d: -f2)
   bytes=$(du -sb "$dd" | cut -f1)
   row=$(node -e '
@@ -61,12 +67,9 @@ echo "data dir (median): $bpe_med bytes per event (target <= 300)"
 # writer, which used to decode every file event of the tool call again (issue 12's "cp -r …" row).
 wrote=()
 for i in $(seq "$REPEAT"); do
-  dd=$WORK/wdata-$i wd=$WORK/wwd-$i
-  mkdir -p "$wd"
+  dd=$WORK/wdata-$i
   t0=$(ms)
-  (cd "$wd" && node "$ROOT/dist/src/bin/agentprov.js" --data-dir "$dd" record --json --capture ebpf -- \
-    sh -c "'$OUT/storm' openat $N >/dev/null; echo done > out.txt" >"$WORK/wrec-$i.json" 2>"$WORK/wrec-$i.err") ||
-    { cat "$WORK/wrec-$i.err" >&2; exit 1; }
+  record_in "$WORK/wwd-$i" "$dd" "$WORK/wrec-$i" sh -c "'$OUT/storm' openat $N >/dev/null; echo done > out.txt"
   wrote+=($(( $(ms) - t0 )))
   node -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1])).items[0];
@@ -81,10 +84,9 @@ echo "record of the storm plus one file written (median): $(printf '%s\n' "${wro
 node_ms=() ver_ms=() true_ms=()
 for i in $(seq "$REPEAT"); do
   t0=$(ms); node -e 0; node_ms+=($(( $(ms) - t0 )))
-  t0=$(ms); node "$ROOT/dist/src/bin/agentprov.js" --version >/dev/null; ver_ms+=($(( $(ms) - t0 )))
-  mkdir -p "$WORK/twd-$i"
+  t0=$(ms); ap --version >/dev/null; ver_ms+=($(( $(ms) - t0 )))
   t0=$(ms)
-  (cd "$WORK/twd-$i" && node "$ROOT/dist/src/bin/agentprov.js" --data-dir "$WORK/tdata-$i" record --json --capture ebpf -- true >/dev/null 2>&1)
+  record_in "$WORK/twd-$i" "$WORK/tdata-$i" "$WORK/trec-$i" true
   true_ms+=($(( $(ms) - t0 )))
   rm -rf "$WORK/tdata-$i"
 done

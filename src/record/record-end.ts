@@ -88,12 +88,8 @@ export async function endToolCall(
       after,
       workdir: tc.spec.workdir,
       events: () => {
-        const kept = tc.fileTouches.current(...session.touchCounters);
-        if (kept !== null) {
-          for (const t of kept) toolCallOf.set(t.event.event_id!, t.tool_call_id);
-          return kept.map((t) => t.event);
-        }
-        const owned = session.store.query.eventsOfBinding(binding, { types: FILE_EVENT_TYPES });
+        // the writes kept as they were judged, unless the store may now attribute otherwise (record/file-touches)
+        const owned = tc.fileTouches.current(...session.touchCounters) ?? session.store.query.eventsOfBinding(binding, { types: FILE_EVENT_TYPES });
         for (const o of owned) toolCallOf.set(o.event.event_id!, o.tool_call_id);
         return owned.map((o) => o.event);
       },

@@ -224,7 +224,7 @@ export class RecordSession {
       before: null,
       enforced: null,
       ended: false,
-      fileTouches: new FileTouches(this.engine.rejudged, this.#lost),
+      fileTouches: new FileTouches(...this.touchCounters),
     };
     this.#calls.add(tc);
     if (leaf) this.capture.watch(tc.scope.binding_id, { leaf });

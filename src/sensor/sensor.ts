@@ -150,7 +150,8 @@ export class Sensor {
     this.pids.add(pid);
     this.native.updateTgid(pid, true);
     this.syncTrackFlags();
-    // a process tracked once running has loaded its TLS library already: no exec will show it (null while constructing)
+    // a process tracked once running has loaded its TLS library already: no exec will show it (the
+    // constructor's own pids are tracked before this.tls exists, and scanned by it)
     this.tls?.scanPid(pid);
   }
 
