@@ -30,6 +30,8 @@ for extra in scripts/bench-sensor.sh; do
   section "sensor: syscall storms bare / agentprov-sensor / bpftrace / no-op BPF"
   bash "$extra" || status=1
 done
+section "sensor CPU per event: agentprov-sensor --all --output jsonl vs a minimal Node consumer"
+bash scripts/bench-sensor-cpu.sh || status=1
 if [ -f dist/scripts/bench-containment.js ]; then
   section "containment latency: offending syscall -> cgroup frozen/killed"
   node dist/scripts/bench-containment.js || status=1

@@ -105,9 +105,11 @@ export async function ingestFile(opts: IngestFileOptions): Promise<IngestFileRes
         storage.push(engine.judgeBatch(events));
         opts.onProgress?.(statsNow(), reader.lineCount());
       },
-      // Big batches for files (random-key index pages are written once per commit, not once per row);
-      // a stream is stored as it arrives.
-      { batchSize: 50_000, flushEachChunk: 'stream' in opts.input, ...(opts.host ? { host: opts.host } : {}) },
+      // Batches of 5,000: the storage worker merges the batches queued while it commits into one
+      // transaction, so a file still commits in large units while judging and storing overlap (50,000 per
+      // batch left the worker idle until the first one was judged: 7.7k -> 10.3k events/s on 100k lines).
+      // A stream is stored as it arrives.
+      { batchSize: 5_000, flushEachChunk: 'stream' in opts.input, ...(opts.host ? { host: opts.host } : {}) },
     );
     storage.flush();
   } finally {

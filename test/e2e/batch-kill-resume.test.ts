@@ -19,9 +19,13 @@ import { tempDir } from '../helpers/cli.js';
 
 const BIN = resolve('dist/src/bin/agentprov.js');
 const LINES = 200_000;
-/** Accepted events per write transaction of a file ingest (ingest-file.ts batchSize). */
-const TX_EVENTS = 50_000;
-/** Events per block: a transaction's new events are cut into blocks of this many, the last one shorter. */
+/**
+ * Accepted events per hand-off batch of a file ingest (ingest-file.ts batchSize). The storage thread writes
+ * each batch's events and blocks, and commits the batches queued meanwhile in one transaction: what a commit
+ * holds is a whole number of batches.
+ */
+const BATCH_EVENTS = 5_000;
+/** Events per block: a batch's new events are cut into blocks of this many, the last one shorter. */
 const BLOCK_EVENTS = 1024;
 const BASE_NS = 1_780_000_000_000_000_000n;
 
@@ -77,18 +81,18 @@ interface Input {
   /** Of those, Falco's drop alerts (stored as telemetry_loss). */
   drops: number;
   rejected: { line: number; code: string; field?: string }[];
-  /** New (not yet stored) events of each write transaction, in order: accepted events cut TX_EVENTS at a time. */
-  perTx: number[];
+  /** New (not yet stored) events of each hand-off batch, in order: accepted events cut BATCH_EVENTS at a time. */
+  perBatch: number[];
 }
 
-/** The blocks (= put:event_blocks entries) that storing the given transactions writes. */
-const blocksOf = (perTx: number[]): number => perTx.reduce((n, d) => n + Math.ceil(d / BLOCK_EVENTS), 0);
+/** The blocks (= put:event_blocks entries) that storing the given batches writes. */
+const blocksOf = (perBatch: number[]): number => perBatch.reduce((n, d) => n + Math.ceil(d / BLOCK_EVENTS), 0);
 
 /**
  * LINES lines of Falco alerts: the fixture's four shapes in turn (three rule alerts and the internal drop
  * alert), each line with its own `time` (and proc.pid, evt.time where the shape has them). A few lines are
- * malformed, one is empty, and a few repeat an earlier line (one within the same 50k transaction, the
- * others in later ones), all at fixed line numbers, so every count is known exactly.
+ * malformed, one is empty, and a few repeat an earlier line (one within the same 5k batch, the others
+ * in later ones), all at fixed line numbers, so every count is known exactly.
  */
 function writeFalcoFile(path: string): Input {
   const samples = readFileSync('fixtures/shared/falco-sample.jsonl', 'utf8')
@@ -126,7 +130,7 @@ function writeFalcoFile(path: string): Input {
   const fd = openSync(path, 'w');
   const texts = new Map<number, string>(); // lines that a later line repeats
   const wanted = new Set(repeat.values());
-  const input: Input = { sha256: '', lines: 0, empty: 0, accepted: 0, repeats: 0, distinct: 0, drops: 0, rejected: [], perTx: [] };
+  const input: Input = { sha256: '', lines: 0, empty: 0, accepted: 0, repeats: 0, distinct: 0, drops: 0, rejected: [], perBatch: [] };
   let chunk: string[] = [];
   const flush = (): void => {
     const buf = Buffer.from(chunk.join(''));
@@ -150,10 +154,10 @@ function writeFalcoFile(path: string): Input {
     } else {
       const o = alert(line);
       text = JSON.stringify(o);
-      // this accepted event's transaction (0-based): the accepted events before it, TX_EVENTS at a time
-      const tx = Math.floor(input.accepted / TX_EVENTS);
-      while (input.perTx.length <= tx) input.perTx.push(0);
-      input.perTx[tx]!++;
+      // this accepted event's batch (0-based): the accepted events before it, BATCH_EVENTS at a time
+      const tx = Math.floor(input.accepted / BATCH_EVENTS);
+      while (input.perBatch.length <= tx) input.perBatch.push(0);
+      input.perBatch[tx]!++;
       input.accepted++;
       input.distinct++;
       if (o.rule === 'Falco internal: syscall event drop') input.drops++;
@@ -235,9 +239,9 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
   });
 
   it('is killed after its first transaction committed: one open manifest, part of the file stored', async () => {
-    // Events commit 50,000 at a time, so the first count above 0 is the first transaction; a kill before
-    // the last one leaves the batch open. Should the ingest still finish before the kill lands (a very
-    // slow poll), the next attempt starts again on a fresh data dir and polls faster.
+    // Events commit whole batches of 5,000 (one or more at a time), so the first count above 0 is the first
+    // transaction; a kill before the last one leaves the batch open. Should the ingest still finish before
+    // the kill lands (a very slow poll), the next attempt starts again on a fresh data dir and polls faster.
     for (let attempt = 1; attempt <= 3; attempt++) {
       rmSync(data, { recursive: true, force: true });
       const pollMs = attempt === 1 ? 25 : 5;
@@ -288,11 +292,11 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
     expect(one<{ kind: string }>('SELECT kind FROM ledger WHERE seq = ?', row.started_seq).kind).toBe('put:ingest_batches');
     // Every stored event belongs to the open batch: nothing was stored outside a manifest.
     expect(count(OUTSIDE_BATCH, row.batch_id)).toBe(0);
-    // Whole transactions only: the events stored are those of the first k transactions, in their blocks.
-    const k = input.perTx.findIndex((_, i) => input.perTx.slice(0, i + 1).reduce((a, b) => a + b, 0) === events) + 1;
-    expect(k, `${events} events is not a whole number of transactions (${input.perTx.join(', ')})`).toBeGreaterThan(0);
-    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:event_blocks'`)).toBe(blocksOf(input.perTx.slice(0, k)));
-    expect(count('SELECT COUNT(*) AS n FROM event_blocks')).toBe(blocksOf(input.perTx.slice(0, k)));
+    // Whole commits only, so whole batches: the events stored are those of the first k batches, in their blocks.
+    const k = input.perBatch.findIndex((_, i) => input.perBatch.slice(0, i + 1).reduce((a, b) => a + b, 0) === events) + 1;
+    expect(k, `${events} events is not a whole number of batches (${input.perBatch.join(', ')})`).toBeGreaterThan(0);
+    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:event_blocks'`)).toBe(blocksOf(input.perBatch.slice(0, k)));
+    expect(count('SELECT COUNT(*) AS n FROM event_blocks')).toBe(blocksOf(input.perBatch.slice(0, k)));
   }, 60_000);
 
   it('verify names the open batch (exit 6); the ledger itself is intact', async () => {
@@ -356,9 +360,9 @@ describe('a 200k-line ingest killed with SIGKILL is completed by its re-run', ()
     expect(row.ledger_seq).toBeGreaterThan(row.started_seq);
     expect(one<{ kind: string }>('SELECT kind FROM ledger WHERE seq = ?', row.ledger_seq).kind).toBe('revise:ingest_batches');
     // One entry per block (no more per-event entries): the killed run's transactions and the re-run's others.
-    expect(input.perTx.reduce((a, b) => a + b, 0)).toBe(input.distinct);
-    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:event_blocks'`)).toBe(blocksOf(input.perTx));
-    expect(count('SELECT COUNT(*) AS n FROM event_blocks')).toBe(blocksOf(input.perTx));
+    expect(input.perBatch.reduce((a, b) => a + b, 0)).toBe(input.distinct);
+    expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:event_blocks'`)).toBe(blocksOf(input.perBatch));
+    expect(count('SELECT COUNT(*) AS n FROM event_blocks')).toBe(blocksOf(input.perBatch));
     expect(count(`SELECT COUNT(*) AS n FROM ledger WHERE kind = 'put:events'`)).toBe(0);
   }, 60_000);
 

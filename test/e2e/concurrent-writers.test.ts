@@ -139,7 +139,7 @@ describe('concurrent writers on one data dir', () => {
   }, 120_000);
 
   it('the same four again on that data dir, behind a write lock held longer than 5 s, all wait their turn', async () => {
-    // Another writer's long transaction (a 50k-event ingest batch takes seconds): the old 5 s timeout failed here.
+    // Another writer's long transaction (a file ingest's commit of several queued batches takes seconds): the old 5 s timeout failed here.
     const lock = holdWriteLock(data);
     const running = fourWriters(2);
     await sleep(6000);

@@ -44,6 +44,16 @@ describe('JsonlSink', () => {
     expect(JSON.parse(eventToJsonLine({ ...ev, time: 'x' })).time).toBe('x');
   });
 
+  it('writes members in the event order, time last, with bigints anywhere handled', () => {
+    const line = eventToJsonLine({ ...ev, labels: { tid: '11' } });
+    expect(Object.keys(JSON.parse(line) as object)).toEqual([...Object.keys(ev), 'labels', 'time']);
+    expect(line.endsWith(',"time":"2024-05-07T18:47:39.341081180Z"}')).toBe(true);
+    // a bigint outside the ns fields: JSON.stringify throws, the line is still written, time included
+    const odd = JSON.parse(eventToJsonLine({ ...ev, extra: 5n } as RuntimeEventInput)) as Record<string, unknown>;
+    expect(odd['extra']).toBe('5');
+    expect(odd['time']).toBe('2024-05-07T18:47:39.341081180Z');
+  });
+
   it('MemoryEventSink keeps batches in order', () => {
     const m = new MemoryEventSink();
     m.processBatch([ev]);
