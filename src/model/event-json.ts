@@ -6,15 +6,44 @@
  * for the event object it belongs to. Events are not changed once finalized; one that has no remembered
  * body (ingest, a read-back) is encoded when stored.
  */
-import type { RuntimeEvent } from './runtime-event.js';
+import type { RuntimeEvent, RuntimeEventInput } from './runtime-event.js';
 
 const bodies = new WeakMap<RuntimeEvent, string>();
 
-/** Plain JSON, the few bigint fields as decimal strings, converted on a shallow copy (a replacer is slower). */
-export function encodeEventJson(e: RuntimeEvent): string {
-  const copy: Record<string, unknown> = { ...e, time_ns: e.time_ns.toString() };
-  if (typeof e.process_start_ns === 'bigint') copy.process_start_ns = e.process_start_ns.toString();
-  if (typeof e.parent_start_ns === 'bigint') copy.parent_start_ns = e.parent_start_ns.toString();
+/**
+ * Plain JSON, the few bigint fields as decimal strings. They are swapped for their text on the event itself
+ * for the call and put back, not converted on a copy: a source mixes event shapes (a label here, a cgroup
+ * path there), and cloning objects of many shapes takes V8's slow clone path, which cost as much again as the
+ * stringify. A frozen event (whose fields cannot be swapped) is converted on a copy. Throws like
+ * JSON.stringify on a bigint anywhere else.
+ */
+export function encodeEventJson(e: RuntimeEvent | RuntimeEventInput): string {
+  const ev = e as { time_ns: unknown; process_start_ns?: unknown; parent_start_ns?: unknown };
+  const time = ev.time_ns;
+  const start = ev.process_start_ns;
+  const parentStart = ev.parent_start_ns;
+  let swapped = 0;
+  let frozen = false;
+  try {
+    try {
+      if (typeof time === 'bigint') (ev.time_ns = time.toString()), (swapped |= 1);
+      if (typeof start === 'bigint') (ev.process_start_ns = start.toString()), (swapped |= 2);
+      if (typeof parentStart === 'bigint') (ev.parent_start_ns = parentStart.toString()), (swapped |= 4);
+    } catch {
+      frozen = true; // a read-only field (strict mode throws): put back what was swapped, encode a copy
+    }
+    if (!frozen) return JSON.stringify(ev);
+  } finally {
+    if (swapped & 1) ev.time_ns = time;
+    if (swapped & 2) ev.process_start_ns = start;
+    if (swapped & 4) ev.parent_start_ns = parentStart;
+  }
+  return encodeOnCopy(e);
+}
+
+function encodeOnCopy(e: RuntimeEvent | RuntimeEventInput): string {
+  const copy: Record<string, unknown> = { ...e };
+  for (const k of ['time_ns', 'process_start_ns', 'parent_start_ns']) if (typeof copy[k] === 'bigint') copy[k] = String(copy[k]);
   return JSON.stringify(copy);
 }
 
