@@ -47,9 +47,14 @@ function encodeOnCopy(e: RuntimeEvent | RuntimeEventInput): string {
   return JSON.stringify(copy);
 }
 
+/** `text` (a JSON object) with `"name":"value"` added as its last member; `value` needs no escaping. */
+export function withLastMember(text: string, name: string, value: string): string {
+  return text === '{}' ? `{"${name}":"${value}"}` : `${text.slice(0, -1)},"${name}":"${value}"}`;
+}
+
 /** `text` (an event's JSON without its id) with `"event_id"` added as the last member. */
 export function withEventId(text: string, eventId: string): string {
-  return text === '{}' ? `{"event_id":"${eventId}"}` : `${text.slice(0, -1)},"event_id":"${eventId}"}`;
+  return withLastMember(text, 'event_id', eventId);
 }
 
 export function rememberBody(e: RuntimeEvent, body: string): void {

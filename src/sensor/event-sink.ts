@@ -3,7 +3,7 @@
  * JsonlSink writes one JSON object per line; MemoryEventSink keeps them, for tests and embedding.
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
-import { encodeEventJson, nsToIso, redactEvent, toJsonText, type RuntimeEventInput } from '../model/index.js';
+import { encodeEventJson, nsToIso, redactEvent, toJsonText, withLastMember, type RuntimeEventInput } from '../model/index.js';
 
 export interface EventSink {
   processBatch(events: RuntimeEventInput[]): void;
@@ -26,8 +26,7 @@ export function eventToJsonLine(event: RuntimeEventInput): string {
     // a bigint somewhere else (labels are strings, so only a caller's extension could do this)
     return toJsonText(time === undefined ? event : { ...event, time });
   }
-  if (time === undefined) return text;
-  return text === '{}' ? `{"time":"${time}"}` : `${text.slice(0, -1)},"time":"${time}"}`;
+  return time === undefined ? text : withLastMember(text, 'time', time);
 }
 
 /**
