@@ -25,15 +25,17 @@ export function verdictLeaf(table: string, objectHash: string): Buffer {
 }
 
 interface BufferedRow {
+  /** `table\nid`: the order rows are inserted in. */
+  id: string;
   insert: Database.Statement;
   values: readonly unknown[];
+  leaf: Buffer;
 }
 
 export class VerdictBatch {
   readonly #ledger: LedgerWriter;
   readonly #insertBatch: Database.Statement;
   #rows: BufferedRow[] = [];
-  #leaves: Buffer[] = [];
   /** table + id of the rows buffered: a second version of one row must not share the batch (same key). */
   readonly #ids = new Set<string>();
 
@@ -47,14 +49,17 @@ export class VerdictBatch {
     const id = `${table}\n${String(values[0])}`;
     if (this.#ids.has(id)) this.seal();
     this.#ids.add(id);
-    this.#rows.push({ insert, values });
-    this.#leaves.push(verdictLeaf(table, objectHash));
+    this.#rows.push({ id, insert, values, leaf: verdictLeaf(table, objectHash) });
   }
 
   /** Appends the batch's entry and writes its rows; inside the write transaction, before anything reads them. */
   seal(): void {
     if (this.#rows.length === 0) return;
-    const leaves = Buffer.concat(this.#leaves);
+    // Rows go in by table and id, and their leaves in that same order: ids are hashes, so in arrival order
+    // each insert lands on a random page of the primary key; sorted, consecutive inserts share pages
+    // (18.8 -> 15.0 us per decision row in isolation, make bench's ingest line).
+    this.#rows.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    const leaves = Buffer.concat(this.#rows.map((r) => r.leaf));
     const seq = this.#ledger.append(VERDICT_BATCH_KIND, blockRoot(leaves));
     this.#insertBatch.run(seq, this.#rows.length, leaves);
     this.#rows.forEach((r, pos) => r.insert.run(...r.values, seq, pos));
@@ -64,7 +69,6 @@ export class VerdictBatch {
   /** Forgets what is buffered (after seal, or when the transaction failed). */
   reset(): void {
     this.#rows = [];
-    this.#leaves = [];
     this.#ids.clear();
   }
 }
