@@ -135,14 +135,13 @@ export class EvidenceEngine {
   /** Stored verdicts into the digests of their runs (runs without one are read whole when rebuilt). */
   #fold(events: readonly RuntimeEvent[], verdicts: readonly EventVerdict[]): void {
     if (this.#digests.size === 0) return;
-    // judgeBatch's verdicts are its events' in order: no map of a whole batch by id is built for those
-    const parallel = events.length === verdicts.length;
+    // judgeBatch's verdicts are its events' in order: the map of a batch by id is built only when they are not
     let byId: Map<string, RuntimeEvent> | null = null;
     for (let i = 0; i < verdicts.length; i++) {
       const v = verdicts[i]!;
       const digest = v.correlation.run_id ? this.#digests.get(v.correlation.run_id) : undefined;
       if (!digest) continue;
-      let e: RuntimeEvent | undefined = parallel ? events[i] : undefined;
+      let e = events[i];
       if (e?.event_id !== v.event_id) e = (byId ??= new Map(events.map((x) => [x.event_id!, x]))).get(v.event_id);
       if (e) digest.add(e, v.correlation, v.decision !== null);
     }
