@@ -34,6 +34,7 @@ interface RecordOpts {
   snapshotIgnore?: string[];
   snapshotMaxFileBytes?: string;
   json?: boolean;
+  timings?: boolean;
 }
 
 function defaultRunId(now: bigint): string {
@@ -83,7 +84,8 @@ export function registerRecord({ io, state, program }: CommandContext): void {
     .option('--no-snapshot', 'do not snapshot the workdir')
     .option('--snapshot-ignore <pattern>', `gitignore-style pattern left out of snapshots (repeatable; always: ${DEFAULT_SNAPSHOT_IGNORE.join(' ')})`, collect)
     .option('--snapshot-max-file-bytes <n>', 'files up to this size have their content stored (default 1048576)')
-    .option('--json', "print the summary as JSON on stdout (the command's stdout then goes to stderr)")
+    .option('--json', "print the summary as JSON on stdout (the command's stdout then goes to stderr; it includes phases_ms)")
+    .option('--timings', 'print where the wall time went, phase by phase (load, store, sensor, snapshot, command, flush, end, output, verify, close)')
     .addHelpText('after', `\n${RECORD_EXIT_HELP}\n\nExample:\n  agentprov record --run r1 --tool-call tc-1 --enforce -- sh -c 'make test'\n`)
     .action(async function (this: Command, command: string[], o: RecordOpts) {
       const json = o.json === true;
@@ -146,8 +148,10 @@ export function registerRecord({ io, state, program }: CommandContext): void {
         });
         if (statusShown) io.stderr.write('\r\x1b[2K');
         state.exitCode = result.exitCode;
-        if (json) printJson(io, { schema_version: 'agentprov.record/v1', run_id: result.summary.run_id, items: [result.summary], next_cursor: null });
+        const phasesMs = result.phases.toJSON();
+        if (json) printJson(io, { schema_version: 'agentprov.record/v1', run_id: result.summary.run_id, items: [{ ...result.summary, phases_ms: phasesMs }], next_cursor: null });
         else io.stderr.write(formatRecordingSummary(result.summary));
+        if (o.timings === true) notice(`timings: ${result.phases.format()}`);
       } finally {
         process.removeListener('SIGINT', onSignal);
         process.removeListener('SIGTERM', onSignal);

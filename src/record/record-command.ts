@@ -12,6 +12,7 @@ import { verifyRunOf } from '../store/store-verify.js';
 import type { CaptureMode } from './record-capture.js';
 import { recordOutcome, type EndState } from './record-exit.js';
 import type { ToolCallRecord } from './record-end.js';
+import { PhaseTimer } from './record-phases.js';
 import { RecordSession } from './record-session.js';
 import type { SnapshotOptions } from './snapshot.js';
 import { summarizeRecording, type RecordingSummary } from './record-summary.js';
@@ -53,12 +54,15 @@ export interface RecordCommandResult {
   exitCode: number;
   verify: RunVerification;
   summary: RecordingSummary;
+  /** Wall time per phase, from the process's start (`load`) to the session closed (`close`). */
+  phases: PhaseTimer;
 }
 
 export async function recordCommand(opts: RecordCommandOptions): Promise<RecordCommandResult> {
   const [cmd, ...args] = opts.command;
   if (cmd === undefined) throw new Error('recordCommand: empty command');
   let onEnforced: (() => void) | null = null;
+  const phases = new PhaseTimer();
   const session = await RecordSession.open({
     dataDir: opts.dataDir,
     ...(opts.policyFiles ? { policyFiles: opts.policyFiles } : {}),
@@ -70,6 +74,7 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
     ...(opts.onResponse ? { onResponse: opts.onResponse } : {}),
     onEnforced: () => onEnforced?.(),
     onError: (err) => opts.onError?.(err),
+    onPhase: (name) => phases.mark(name),
   });
   let failed = false;
   try {
@@ -86,6 +91,7 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
       ...(opts.snapshot === false ? {} : { snapshot: opts.snapshot }),
       command: opts.command,
     });
+    phases.mark('snapshot');
     opts.onNotice(`cgroup: ${tc.leaf ? tc.cgroupReason : `none (${tc.cgroupReason}): processes are bound by pid, confidence 0.85`}`);
     opts.onNotice(`recording run ${opts.runId}, tool call ${opts.toolCallId} (binding ${tc.scope.binding_id.slice(0, 12)}): ${(tc.spec.command ?? []).join(' ')}`);
 
@@ -128,6 +134,7 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
       : null;
     try {
       await stopped;
+      phases.mark('command');
     } finally {
       if (timer) clearTimeout(timer);
       if (progress) clearInterval(progress);
@@ -136,6 +143,7 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
     // The kernel may have killed the command (a ring-thread kill) before its events were judged here: judge
     // what the capture still holds first, so who ended the command is known before the outcome is.
     await session.capture.flush();
+    phases.mark('flush');
     state.enforced = tc.enforced;
     const { outcome, exit } = recordOutcome(state);
     const record = await session.endToolCall(tc, {
@@ -145,8 +153,10 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
       keepRunning: opts.keepRunning,
       agentprovExit: exit,
     });
+    phases.mark('end');
     // Let piped output drain; a process left running may hold the pipe, so do not wait on it for long.
     await waitAtMost(closed, exited ? 500 : 2000);
+    phases.mark('output');
     if (opts.keepRunning) {
       child.stdout?.destroy();
       child.stderr?.destroy();
@@ -156,7 +166,8 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
     if (lost.count > 0) throw incompleteRecording(opts.runId, lost.count, lost.first);
     const verify = verifyRunOf(session.store, opts.runId);
     const summary = summarizeRecording(session.store.query, record, verify);
-    return { record, exitCode: exit, verify, summary };
+    phases.mark('verify');
+    return { record, exitCode: exit, verify, summary, phases };
   } catch (err) {
     failed = true;
     throw err;
@@ -164,6 +175,8 @@ export async function recordCommand(opts: RecordCommandOptions): Promise<RecordC
     // On failure the first error is the one to report: a second one from closing is only a warning.
     if (failed) await session.close().catch((err: unknown) => opts.onError?.(err));
     else await session.close();
+    // the result returned above holds this timer: its last phase ends here, after the close
+    phases.mark('close');
   }
 }
 

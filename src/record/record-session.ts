@@ -43,6 +43,8 @@ export interface RecordSessionOptions {
   /** A kill or quarantine was carried out on a tool call. */
   onEnforced?: (action: EnforcedAction, toolCall: ActiveToolCall) => void;
   onError?: (err: unknown) => void;
+  /** Called as each start-up phase ends (record/record-phases): `store` (policy, store, cgroups), `sensor`. */
+  onPhase?: (name: string) => void;
 }
 
 export interface SpawnOptions {
@@ -138,6 +140,7 @@ export class RecordSession {
     const thread = new StorageThread(store.dataDir);
     try {
       const cgroups = await probeRecordCgroups();
+      opts.onPhase?.('store');
       let session: RecordSession | null = null;
       const capture = await startCapture({
         mode: opts.capture ?? 'auto',
@@ -147,6 +150,7 @@ export class RecordSession {
         onError: (err) => opts.onError?.(err),
       });
       session = new RecordSession(opts, store, loaded, cgroups, capture, thread);
+      opts.onPhase?.('sensor');
       return session;
     } catch (err) {
       await thread.close().catch(() => undefined);

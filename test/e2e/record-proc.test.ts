@@ -38,7 +38,7 @@ describe('agentprov record --capture proc', () => {
     // The write fd stays open across polls: polling sees open files, not instant writes.
     const script = 'echo second line >> notes.md; exec 3>report.txt; echo done >&3; sleep 0.4; exit 3';
     const r = await runCli(
-      ['record', '--run', 'r-proc', '--tool-call', 'tc-1', '--tool-name', 'shell', '--capture', 'proc', '--workdir', work, '--json', '--', 'sh', '-c', script],
+      ['record', '--run', 'r-proc', '--tool-call', 'tc-1', '--tool-name', 'shell', '--capture', 'proc', '--workdir', work, '--json', '--timings', '--', 'sh', '-c', script],
       { dataDir: data },
     );
     expect(r.code, r.stderr).toBe(3);
@@ -51,6 +51,11 @@ describe('agentprov record --capture proc', () => {
     const report = s.files.items.find((f: any) => f.path === 'report.txt');
     expect(report.writers.some((w: string) => w.startsWith('sh['))).toBe(true);
     expect(s.verify.ok).toBe(true);
+    // where the wall time went: every phase in order, the command's own one holding its 0.4 s sleep
+    expect(Object.keys(s.phases_ms)).toEqual(['load', 'store', 'sensor', 'snapshot', 'command', 'flush', 'end', 'output', 'verify', 'close']);
+    expect(Object.values(s.phases_ms).every((ms) => typeof ms === 'number' && ms >= 0)).toBe(true);
+    expect(s.phases_ms.command).toBeGreaterThanOrEqual(390);
+    expect(r.stderr).toMatch(/timings: load \d+ ms, store \d+ ms, sensor \d+ ms, .*command (\d+) ms, .*close \d+ ms \(total \d+ ms\)/);
 
     const diff = await runCli(['graph', 'diff', '--run', 'r-proc', '--file', 'notes.md'], { dataDir: data });
     expect(diff.code, diff.stderr).toBe(0);
