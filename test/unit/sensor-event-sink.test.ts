@@ -39,6 +39,28 @@ describe('JsonlSink', () => {
     }
   });
 
+  it('writes batches larger than its buffer, lines longer than it and multi-byte text whole and in order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'agentprov-jsonl-'));
+    try {
+      const file = join(dir, 'out.jsonl');
+      const sink = new JsonlSink(file);
+      const many = Array.from({ length: 5000 }, (_, i) => ({ ...ev, pid: i, argv: ['grüße', 'x'.repeat(400), '日本'] }));
+      const huge = { ...ev, pid: 99_999, argv: ['é'.repeat(700_000)] };
+      sink.processBatch(many);
+      sink.processBatch([huge, { ...ev, pid: 100_000 }]);
+      sink.close();
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+      expect(lines).toHaveLength(5002);
+      const parsed = lines.map((l) => JSON.parse(l) as { pid: number; argv: string[] });
+      expect(parsed.map((p) => p.pid)).toEqual([...many.map((e) => e.pid), 99_999, 100_000]);
+      expect(parsed[4321]!.argv).toEqual(['grüße', 'x'.repeat(400), '日本']);
+      expect(parsed[5000]!.argv[0]).toBe('é'.repeat(700_000));
+      expect(sink.lines).toBe(5002);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps an explicit time and serialises in one line', () => {
     expect(eventToJsonLine({ ...ev, time: 'x' })).not.toContain('\n');
     expect(JSON.parse(eventToJsonLine({ ...ev, time: 'x' })).time).toBe('x');
