@@ -1,5 +1,6 @@
 // ring-poller.cc: the ring-buffer thread. It never decodes a record: it
-// frames samples into batches and lets backpressure reach the kernel.
+// frames samples into batches, and past its queue bound it reads only a
+// record's kind, to count what it discards.
 #include "ring-poller.h"
 
 #include <bpf/libbpf.h>
@@ -29,7 +30,9 @@ void CallJs(Napi::Env env, Napi::Function callback, std::atomic<size_t>* queued,
     delete batch;
     return;
   }
-  if (batch != nullptr) queued->fetch_sub(batch->size());
+  // The bytes stay counted until JavaScript has decoded the batch (Release):
+  // it queues batches of its own to keep its event loop turning.
+  (void)queued;
   if (batch == nullptr) {
     callback.Call({env.Undefined()});
     return;
@@ -45,8 +48,9 @@ void CallJs(Napi::Env env, Napi::Function callback, std::atomic<size_t>* queued,
   }
 }
 
-RingPoller::RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Containment* containment)
-    : env_(env), ring_fd_(ring_fd), containment_(containment) {
+RingPoller::RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Containment* containment,
+                       size_t max_queued_bytes)
+    : env_(env), ring_fd_(ring_fd), containment_(containment), max_queued_bytes_(max_queued_bytes) {
   // max_queue_size 0: unbounded in items; Deliver bounds it in bytes.
   tsfn_ = BatchTsfn::New(env, on_batch, "agentprov-ring", 0, 1, &queued_bytes_);
 }
@@ -87,6 +91,13 @@ int RingPoller::OnSample(void* ctx, void* data, size_t len) {
   // Containment first: it is what someone is waiting on.
   if (self->containment_ != nullptr) self->containment_->OnRecord(data, len);
   uint32_t frame = static_cast<uint32_t>(len);
+  if (self->queued_bytes_.load() + self->batch_.size() + sizeof(frame) + len > self->max_queued_bytes_) {
+    // JavaScript is that far behind: keep draining, keep nothing, count it.
+    uint16_t kind = 0;
+    if (len >= sizeof(kind)) std::memcpy(&kind, data, sizeof(kind));
+    self->user_dropped_[kind < kKindSlots ? kind : 0].fetch_add(1, std::memory_order_relaxed);
+    return 0;
+  }
   size_t at = self->batch_.size();
   self->batch_.resize(at + sizeof(frame) + len);
   std::memcpy(self->batch_.data() + at, &frame, sizeof(frame));
@@ -97,12 +108,8 @@ int RingPoller::OnSample(void* ctx, void* data, size_t len) {
 // This function is called from the poller thread. Returns false when the
 // queue is closing and the thread should end.
 bool RingPoller::Deliver(Batch* batch) {
-  if (batch != nullptr) {
-    while (queued_bytes_.load() + batch->size() > kMaxQueuedBytes && !stopping_.load()) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    queued_bytes_.fetch_add(batch->size());
-  }
+  // OnSample kept the queue within its bound (plus this one batch).
+  if (batch != nullptr) queued_bytes_.fetch_add(batch->size());
   napi_status status = tsfn_.BlockingCall(batch);
   if (status != napi_ok) {
     delete batch;

@@ -19,7 +19,8 @@ class Containment;
 // [u32 length][length bytes]; nullptr is the flush marker.
 using Batch = std::vector<uint8_t>;
 
-// The context is the poller's count of bytes queued for JavaScript.
+// The context is the poller's count of bytes queued for JavaScript (and
+// held there until released).
 void CallJs(Napi::Env env, Napi::Function callback, std::atomic<size_t>* queued, Batch* batch);
 using BatchTsfn = Napi::TypedThreadSafeFunction<std::atomic<size_t>, Batch, CallJs>;
 
@@ -28,15 +29,20 @@ class RingPoller {
   // Bounded by bytes, not batches: the poller keeps draining the kernel ring
   // into this queue while JavaScript is busy (a store commit, a graph), so a
   // burst of 10^5 events waits here instead of being dropped in the kernel.
-  // Past this many queued bytes the poller waits, the kernel ring fills and
-  // the BPF side counts what it drops: loss is never silent.
-  static constexpr size_t kMaxQueuedBytes = 512ull * 1024 * 1024;
+  // Past the bound it still drains the ring (the kernel must not stall or
+  // drop what containment needs to see) but keeps no record, counting each
+  // one it discards by kind: loss is never silent, and never in the kernel
+  // because userspace fell behind.
+  static constexpr size_t kDefaultMaxQueuedBytes = 512ull * 1024 * 1024;
   static constexpr size_t kMaxBatchBytes = 512 * 1024;
+  // One slot per event kind (AP_KIND_SLOTS); a kind out of range counts in 0.
+  static constexpr size_t kKindSlots = 16;
 
   // This function is called from the JavaScript thread. `containment` (may
-  // be null) sees every record on the poller thread before it is batched; it
-  // must outlive the poller.
-  RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Containment* containment);
+  // be null) sees every record on the poller thread before it is batched,
+  // kept or not; it must outlive the poller.
+  RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Containment* containment,
+             size_t max_queued_bytes = kDefaultMaxQueuedBytes);
   ~RingPoller();
 
   // This function is called from the JavaScript thread. Starts the thread;
@@ -48,8 +54,14 @@ class RingPoller {
   // This function is called from the JavaScript thread: the poller drains
   // the ring and then delivers a flush marker (callback with undefined).
   void RequestFlush() { flush_requested_.store(true); }
+  // This function is called from the JavaScript thread, once per batch it
+  // was given, after decoding it: the queue bound covers its own queue too.
+  void Release(size_t bytes) { queued_bytes_.fetch_sub(bytes); }
   // This function is called from the JavaScript thread.
   uint64_t PollErrors() const { return poll_errors_.load(); }
+  // This function is called from the JavaScript thread: records of `kind`
+  // drained from the ring and discarded because the queue was full.
+  uint64_t UserDropped(size_t kind) const { return kind < kKindSlots ? user_dropped_[kind].load() : 0; }
 
  private:
   // These functions are called from the poller thread.
@@ -67,6 +79,8 @@ class RingPoller {
   std::atomic<bool> flush_requested_{false};
   std::atomic<uint64_t> poll_errors_{0};
   std::atomic<size_t> queued_bytes_{0};
+  size_t max_queued_bytes_;
+  std::atomic<uint64_t> user_dropped_[kKindSlots] = {};
   bool started_ = false;
   bool stopped_ = false;
   Batch batch_;

@@ -28,6 +28,8 @@ Napi::Function Sensor::Define(Napi::Env env) {
                          InstanceMethod<&Sensor::JS_stop>("stop"),
                          InstanceMethod<&Sensor::JS_flush>("flush"),
                          InstanceMethod<&Sensor::JS_stats>("stats"),
+                         InstanceMethod<&Sensor::JS_quiesce>("quiesce"),
+                         InstanceMethod<&Sensor::JS_release>("release"),
                          InstanceMethod<&Sensor::JS_setTrackFlags>("setTrackFlags"),
                          InstanceMethod<&Sensor::JS_updateCgroup>("updateCgroup"),
                          InstanceMethod<&Sensor::JS_updateTgid>("updateTgid"),
@@ -42,7 +44,9 @@ Napi::Function Sensor::Define(Napi::Env env) {
                      });
 }
 
-// new Sensor({ ringBytes, traceAll, selfTgid, enforce, cgroupRoot })
+static_assert(RingPoller::kKindSlots == AP_KIND_SLOTS, "the poller counts one slot per event kind");
+
+// new Sensor({ ringBytes, traceAll, selfTgid, enforce, cgroupRoot, userQueueBytes? })
 Sensor::Sensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor>(info) {
   Napi::Env env = info.Env();
   Napi::Object opts = info[0].As<Napi::Object>();
@@ -52,6 +56,8 @@ Sensor::Sensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor>(info) 
   enforce_ = opts.Get("enforce").As<Napi::Boolean>().Value();
   Napi::Value root = opts.Get("cgroupRoot");
   if (root.IsString()) cgroup_root_ = root.As<Napi::String>().Utf8Value();
+  Napi::Value queue = opts.Get("userQueueBytes");
+  if (queue.IsNumber()) user_queue_bytes_ = static_cast<size_t>(queue.As<Napi::Number>().DoubleValue());
 
   StartLibbpfCapture();
   skel_ = sensor_bpf__open();
@@ -148,7 +154,7 @@ Napi::Value Sensor::JS_start(const Napi::CallbackInfo& info) {
   }
   StopLibbpfCapture();
   poller_ = std::make_unique<RingPoller>(env, bpf_map__fd(skel_->maps.events), info[0].As<Napi::Function>(),
-                                         enforce_ ? &containment_ : nullptr);
+                                         enforce_ ? &containment_ : nullptr, user_queue_bytes_);
   rc = poller_->Start();
   if (rc != 0) {
     poller_.reset();
@@ -262,6 +268,23 @@ Napi::Value Sensor::JS_stop(const Napi::CallbackInfo& info) {
   return promise;
 }
 
+// quiesce(): every program traces nothing from now on (task.h), the poller
+// keeps running: what is in the ring still reaches JavaScript, and a flush
+// after this one ends, however busy the host.
+Napi::Value Sensor::JS_quiesce(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!CheckRunning(env, "quiesce")) return env.Undefined();
+  if (skel_->bss != nullptr) __atomic_store_n(&skel_->bss->quiesced, 1, __ATOMIC_SEQ_CST);
+  return env.Undefined();
+}
+
+// release(bytes): a batch of that size was decoded; its bytes leave the
+// poller's queue bound. After stop there is no queue left to count against.
+Napi::Value Sensor::JS_release(const Napi::CallbackInfo& info) {
+  if (poller_) poller_->Release(static_cast<size_t>(info[0].As<Napi::Number>().DoubleValue()));
+  return info.Env().Undefined();
+}
+
 // flush(): the next callback with undefined means the ring was read empty.
 Napi::Value Sensor::JS_flush(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -270,7 +293,8 @@ Napi::Value Sensor::JS_flush(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(env, poller_ != nullptr);
 }
 
-// stats(): { emitted: bigint[], dropped: bigint[], pollErrors } summed over CPUs.
+// stats(): { emitted: bigint[], dropped: bigint[], userDropped: bigint[], pollErrors }, the kernel's
+// counters summed over CPUs; userDropped is what the poller discarded past its queue bound.
 Napi::Value Sensor::JS_stats(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckRunning(env, "stats")) return env.Undefined();
@@ -282,6 +306,7 @@ Napi::Value Sensor::JS_stats(const Napi::CallbackInfo& info) {
   std::vector<ap_stat> values(static_cast<size_t>(ncpus));
   Napi::Array emitted = Napi::Array::New(env, AP_KIND_SLOTS);
   Napi::Array dropped = Napi::Array::New(env, AP_KIND_SLOTS);
+  Napi::Array user_dropped = Napi::Array::New(env, AP_KIND_SLOTS);
   int fd = bpf_map__fd(skel_->maps.stats);
   for (uint32_t kind = 0; kind < AP_KIND_SLOTS; kind++) {
     int rc = bpf_map_lookup_elem(fd, &kind, values.data());
@@ -296,10 +321,12 @@ Napi::Value Sensor::JS_stats(const Napi::CallbackInfo& info) {
     }
     emitted.Set(kind, Napi::BigInt::New(env, e));
     dropped.Set(kind, Napi::BigInt::New(env, d));
+    user_dropped.Set(kind, Napi::BigInt::New(env, poller_ ? poller_->UserDropped(kind) : 0));
   }
   Napi::Object out = Napi::Object::New(env);
   out.Set("emitted", emitted);
   out.Set("dropped", dropped);
+  out.Set("userDropped", user_dropped);
   out.Set("pollErrors", Napi::Number::New(env, static_cast<double>(poller_ ? poller_->PollErrors() : 0)));
   return out;
 }

@@ -35,6 +35,8 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   Napi::Value JS_stop(const Napi::CallbackInfo& info);
   Napi::Value JS_flush(const Napi::CallbackInfo& info);
   Napi::Value JS_stats(const Napi::CallbackInfo& info);
+  Napi::Value JS_quiesce(const Napi::CallbackInfo& info);
+  Napi::Value JS_release(const Napi::CallbackInfo& info);
   Napi::Value JS_setTrackFlags(const Napi::CallbackInfo& info);
   Napi::Value JS_updateCgroup(const Napi::CallbackInfo& info);
   Napi::Value JS_updateTgid(const Napi::CallbackInfo& info);
@@ -56,6 +58,8 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   sensor_bpf* skel_ = nullptr;
   bool enforce_ = false;
   std::string cgroup_root_;
+  // The poller's queue bound (RingPoller::kDefaultMaxQueuedBytes unless the options say).
+  size_t user_queue_bytes_ = RingPoller::kDefaultMaxQueuedBytes;
   std::vector<bpf_link*> links_;
   // Declared before poller_: the poller thread uses it until poller_ is gone.
   Containment containment_;

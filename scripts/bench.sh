@@ -32,6 +32,8 @@ for extra in scripts/bench-sensor.sh; do
 done
 section "sensor CPU per event: agentprov-sensor --all --output jsonl vs a minimal Node consumer"
 bash scripts/bench-sensor-cpu.sh || status=1
+section "sensor stop: SIGINT under an openat storm, idle stop as the baseline"
+bash scripts/bench-sensor-stop.sh || status=1
 if [ -f dist/scripts/bench-containment.js ]; then
   section "containment latency: offending syscall -> cgroup frozen/killed"
   node dist/scripts/bench-containment.js || status=1

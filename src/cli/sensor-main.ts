@@ -50,9 +50,12 @@ export async function runSensorMain(argv: string[]): Promise<number> {
       process.stderr.write(`agentprov-sensor: scope API on ${socketPath} (mode 0660); store ${sink.store.dataDir}\n`);
       return {
         processBatch: (events) => sink.processBatch(events),
-        close: async () => {
+        get lost() {
+          return sink.lost;
+        },
+        close: async (opts) => {
           server?.close();
-          await sink.close();
+          await sink.close(opts?.withinMs !== undefined ? { storeWithinMs: opts.withinMs } : {});
         },
       };
     },

@@ -19,11 +19,15 @@ export interface NativeSensorOptions {
   selfTgid: number;
   enforce: boolean;
   cgroupRoot: string | null;
+  /** The poller's queue bound in bytes (native/ring-poller.h: 512 MiB by default). */
+  userQueueBytes?: number;
 }
 
 export interface NativeStats {
   emitted: bigint[];
   dropped: bigint[];
+  /** Per kind: records the poller drained from the ring and discarded, its queue being full. */
+  userDropped: bigint[];
   pollErrors: number;
 }
 
@@ -38,6 +42,10 @@ export interface NativeSensor {
    */
   stop(handOff?: (fds: number[]) => boolean): Promise<void>;
   flush(): boolean;
+  /** Every program traces nothing from now on; the poller still delivers what is in the ring. */
+  quiesce(): void;
+  /** A delivered batch of `bytes` was decoded: it no longer counts against the poller's queue bound. */
+  release(bytes: number): void;
   stats(): NativeStats;
   setTrackFlags(flags: number): void;
   updateCgroup(id: bigint, flags: number): void;

@@ -132,6 +132,25 @@ export function decodeBatch(batch: Uint8Array, ctx: DecodeContext, counters: Dec
   return out;
 }
 
+/**
+ * Counts a batch's records by kind (`counts[kind]`) without decoding them: what a stopping sensor does past
+ * its deadline, so that what it could not judge in time is still counted. Returns the records counted.
+ */
+export function countBatchRecords(batch: Uint8Array, counts: number[]): number {
+  const view = new DataView(batch.buffer, batch.byteOffset, batch.byteLength);
+  let n = 0;
+  for (let at = 0; batch.byteLength - at >= 4; ) {
+    const frame = view.getUint32(at, true);
+    const base = at + 4;
+    if (frame > batch.byteLength - base) break;
+    const kind = frame >= 2 ? view.getUint16(base, true) : 0;
+    counts[kind] = (counts[kind] ?? 0) + 1;
+    n++;
+    at = base + frame;
+  }
+  return n;
+}
+
 function decodeRecord(rec: RecordView, ctx: DecodeContext, counters: DecodeCounters): RuntimeEventInput | null {
   if (rec.length < HEADER.size) {
     counters.errors.short_record++;

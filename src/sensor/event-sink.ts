@@ -7,8 +7,9 @@ import { encodeEventJson, nsToIso, redactEvent, toJsonText, withLastMember, type
 
 export interface EventSink {
   processBatch(events: RuntimeEventInput[]): void;
-  close?(): void | Promise<void>;
-  /** Events judged and then lost before storage (a full storage queue), each gap stored as a telemetry_loss. */
+  /** `withinMs`: a stop's time budget; what is not stored by then is lost, and stored as a telemetry_loss. */
+  close?(opts?: { withinMs?: number }): void | Promise<void>;
+  /** Events judged and then lost before storage (a full storage queue, a stop's budget), each gap stored as a telemetry_loss. */
   readonly lost?: number;
 }
 

@@ -44,6 +44,8 @@ interface ParsedArgs {
   policy?: string;
   enforce: boolean;
   ringBytes: number;
+  queueBytes?: number;
+  stopWithin: number;
   tls: boolean;
 }
 
@@ -57,6 +59,11 @@ function positiveInt(what: string, value: string): number {
 
 const collectPid = (value: string, prev: number[]): number[] => [...prev, positiveInt('--pid', value)];
 const ringBytesArg = (value: string): number => positiveInt('--ring-bytes', value);
+const queueBytesArg = (value: string): number => positiveInt('--queue-bytes', value);
+const stopWithinArg = (value: string): number => (value === '0' ? 0 : positiveInt('--stop-within', value));
+/** Of a stop's budget: the share the sensor decodes what is left, and what closing the store needs after. */
+const STOP_DECODE_SHARE = 0.3;
+const STOP_CLOSE_MS = 500;
 
 function parseArgs(argv: string[], io: SensorCliIo): ParsedArgs {
   const program = new Command('agentprov-sensor')
@@ -68,6 +75,15 @@ function parseArgs(argv: string[], io: SensorCliIo): ParsedArgs {
     .option('--policy <file>', 'policy file for --output store')
     .option('--enforce', 'attach the enforcement programs (deny lists, quarantine, deny-exec) and act on decisions; connect rules the kernel can decide are refused in the kernel and contained by the ring thread', false)
     .addOption(new Option('--ring-bytes <n>', 'kernel ring buffer size, a power of two').argParser(ringBytesArg).default(DEFAULT_RING_BYTES))
+    .addOption(
+      new Option('--queue-bytes <n>', 'bytes of records held for decoding while it falls behind (default 512 MiB); past it records are drained from the ring and counted as lost in userspace, by kind')
+        .argParser(queueBytesArg),
+    )
+    .addOption(
+      new Option('--stop-within <ms>', 'how long a stop on SIGINT/SIGTERM may take; what is not decoded or stored by then is counted and recorded as telemetry_loss (0: wait for everything)')
+        .argParser(stopWithinArg)
+        .default(2000),
+    )
     .option('--no-tls', 'do not attach TLS uprobes')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
@@ -143,6 +159,7 @@ export async function runSensorCli(argv: string[], io: SensorCliIo): Promise<num
       enforce: o.enforce,
       cgroup2Root,
       ringBytes: o.ringBytes,
+      ...(o.queueBytes !== undefined ? { userQueueBytes: o.queueBytes } : {}),
       tls: o.tls,
       onBatch: (batch) => {
         events += batch.length;
@@ -159,21 +176,27 @@ export async function runSensorCli(argv: string[], io: SensorCliIo): Promise<num
       const running = sensor;
       status = setInterval(() => {
         const s = running.stats();
-        io.stderr.write(`\r\x1b[K${events - last} events/s  ${events} events  ${s.totalDropped} dropped`);
+        io.stderr.write(`\r\x1b[K${events - last} events/s  ${events} events  ${s.totalDropped + s.totalUserDropped} dropped`);
         last = events;
       }, 1000);
       status.unref();
     }
     await waitForStop(io.signal);
     if (status) clearInterval(status);
-    await sensor.flush().catch(() => {});
+    // stop quiesces the kernel side first: under a storm the ring never reads empty until it does
+    const stopAt = performance.now();
+    const budget = o.stopWithin === 0 ? null : o.stopWithin;
+    await sensor.stop(budget === null ? Number.POSITIVE_INFINITY : budget * STOP_DECODE_SHARE);
     const final = sensor.stats();
-    await sensor.stop();
     sensor = null;
-    await sink.close?.();
-    const lost = sink.lost ? `, ${sink.lost} lost to a full storage queue (recorded as telemetry_loss)` : '';
+    const left = budget === null ? undefined : Math.max(100, budget - (performance.now() - stopAt) - STOP_CLOSE_MS);
+    await sink.close?.(left === undefined ? {} : { withinMs: left });
+    const lost = sink.lost ? `, ${sink.lost} judged and not stored (storage queue full, or the stop's budget)` : '';
     sink = null;
-    io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}agentprov-sensor: stopped after ${events} events, ${final.totalDropped} dropped in the kernel${lost}\n`);
+    const counts =
+      `${events} events, ${final.totalDropped} dropped in the kernel (ring full), ${final.totalUserDropped} in userspace (queue full), ` +
+      `${final.totalStopDropped} not decoded at stop${lost}; every loss is in the output as telemetry_loss`;
+    io.stderr.write(`${io.stderr.isTTY ? '\r\x1b[K' : ''}agentprov-sensor: stopped after ${counts}\n`);
     return 0;
   } catch (err) {
     const { code, text } = describeError(err);

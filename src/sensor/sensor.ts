@@ -3,7 +3,9 @@
  * sets, enforcement maps, stats with drops, clean stop. Options are validated here, not in C++.
  *
  * Time: records carry CLOCK_BOOTTIME ns; the REALTIME-BOOTTIME offset is read once at start and added in decode.
- * Drops: the per-CPU counters are read every second; an increase becomes a telemetry_loss event in the stream.
+ * Drops: the kernel's per-CPU counters (ring full) and the poller's (its queue full: userspace fell that far
+ * behind, and the poller kept draining the ring rather than let the kernel drop) are read every second; an
+ * increase of either becomes a telemetry_loss event in the stream, with its counts per event kind.
  */
 import { realpathSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -13,12 +15,25 @@ import type { RuntimeEventInput } from '../model/index.js';
 import { wallClockNs } from '../clock.js';
 import { loadAddon, type NativeAddon, type NativeSensor } from './addon.js';
 import { parseCidr } from './cidr.js';
-import { abiMismatchMessage, decodeBatch, newDecodeCounters, type DecodeCounters } from './decode.js';
+import { abiMismatchMessage, countBatchRecords, decodeBatch, newDecodeCounters, type DecodeCounters } from './decode.js';
 import { ContainmentLog, containCode, toKernelContainment, type ContainVerb, type KernelContainment } from './containment.js';
 import { CgroupFlag, DENY_CONTAIN_SHIFT, DENY_RULE_MASK, EventKind, TrackFlag } from './layout.js';
 import { TlsTargets, isLibsslPath, type TlsTarget } from './tls-targets.js';
 
 export const DEFAULT_RING_BYTES = 16 * 1024 * 1024;
+/**
+ * How long a stopping sensor goes on decoding what is left in the ring and the poller's queue; past it, the
+ * rest is counted by kind, not decoded (issue 13: a stop under a storm ends within 2 s, counts included).
+ */
+export const STOP_DEADLINE_MS = 1000;
+/**
+ * How long one turn of the event loop decodes batches. Node hands up to 1,000 queued batches to one turn, and
+ * a slow consumer (the store) behind a storm would then hold the loop for tens of seconds: no signal, timer
+ * or scope bind would run. Past this, batches wait in `backlog` (still counted by the poller's bound).
+ */
+const DECODE_SLICE_MS = 25;
+/** A flush marker in the backlog (the poller read the ring empty), kept in order with the batches. */
+const FLUSHED = Symbol('flushed');
 
 export interface SensorOptions {
   /** Every process on the host except the sensor itself. */
@@ -32,6 +47,11 @@ export interface SensorOptions {
   /** Attach the enforcement programs (connect deny/quarantine, exec kill). Needs cgroup2Root. */
   enforce?: boolean;
   cgroup2Root?: string;
+  /**
+   * Bytes of records the native poller may hold for JavaScript (default 512 MiB); past it, records are
+   * drained from the ring and counted by kind as lost in userspace.
+   */
+  userQueueBytes?: number;
   /** Attach TLS uprobes (default true). */
   tls?: boolean;
   /**
@@ -54,9 +74,16 @@ export interface SensorOptions {
 
 export interface SensorStats {
   emitted: Record<string, bigint>;
+  /** Lost in the kernel: the ring was full. */
   dropped: Record<string, bigint>;
+  /** Lost in userspace: drained from the ring and discarded, the poller's queue being full. */
+  userDropped: Record<string, bigint>;
   totalEmitted: bigint;
   totalDropped: bigint;
+  totalUserDropped: bigint;
+  /** Lost at stop: still queued when the stop deadline passed, counted and not decoded. */
+  stopDropped: Record<string, bigint>;
+  totalStopDropped: bigint;
   decode: DecodeCounters;
   tlsTargets: TlsTarget[];
   pollErrors: number;
@@ -79,7 +106,24 @@ function checkOptions(o: SensorOptions): void {
     throw bad(`ring buffer size ${ring} must be a power of two between 4096 and 1 GiB`);
   }
   for (const pid of o.pids ?? []) if (!Number.isInteger(pid) || pid <= 0) throw bad(`bad pid ${pid}`);
+  const queue = o.userQueueBytes;
+  if (queue !== undefined && (!Number.isInteger(queue) || queue < 4096 || queue > 2 ** 40)) {
+    throw bad(`userspace queue size ${queue} must be an integer number of bytes between 4096 and 1 TiB`);
+  }
   if (o.enforce && !o.cgroup2Root) throw bad('enforcement needs the cgroup v2 root to attach connect programs to');
+}
+
+/** What was lost since `before`, per kind ("open=12,connect=3"), or null when nothing was. */
+function lossSince(before: Record<string, bigint>, now: Record<string, bigint>): { lost: number; byKind: string } | null {
+  let lost = 0n;
+  const parts: string[] = [];
+  for (const [kind, n] of Object.entries(now)) {
+    const d = n - (before[kind] ?? 0n);
+    if (d <= 0n) continue;
+    lost += d;
+    parts.push(`${kind}=${d}`);
+  }
+  return lost > 0n ? { lost: Number(lost), byKind: parts.join(',') } : null;
 }
 
 export class Sensor {
@@ -95,9 +139,21 @@ export class Sensor {
   private readonly bootOffsetNs: bigint;
   private readonly host: string;
   private readonly dropTimer: NodeJS.Timeout;
-  private lastDropped = 0n;
+  /** Per kind, what the last telemetry_loss of each cause had counted. */
+  private readonly reportedDrops = { kernel: {} as Record<string, bigint>, user: {} as Record<string, bigint>, stop: {} as Record<string, bigint> };
   private flushWaiters: Array<() => void> = [];
   private stopped = false;
+  /** Set by stop(): past this performance.now(), batches are counted by kind (stopDropped), not decoded. */
+  private stopDeadline: number | null = null;
+  private readonly stopDropped: number[] = [];
+  /** Batches delivered while a turn's slice was spent, decoded from `backlogHead` on in later turns. */
+  private backlog: (Buffer | typeof FLUSHED)[] = [];
+  private backlogHead = 0;
+  /** When this turn of the event loop began decoding; null between turns. */
+  private turnStart: number | null = null;
+  private drainScheduled = false;
+  /** The stats at stop, what stats() answers once the native side is gone. */
+  private finalStats: SensorStats | null = null;
   private abiReported = false;
 
   private constructor(opts: SensorOptions, addon: NativeAddon) {
@@ -111,6 +167,7 @@ export class Sensor {
       selfTgid: process.pid,
       enforce: opts.enforce === true,
       cgroupRoot: opts.cgroup2Root ?? null,
+      ...(opts.userQueueBytes !== undefined ? { userQueueBytes: opts.userQueueBytes } : {}),
     });
     try {
       this.native.start((batch) => this.onNativeBatch(batch));
@@ -237,23 +294,40 @@ export class Sensor {
   }
 
   stats(): SensorStats {
+    if (this.finalStats) return structuredClone(this.finalStats);
     const raw = this.native.stats();
     const emitted: Record<string, bigint> = {};
     const dropped: Record<string, bigint> = {};
+    const userDropped: Record<string, bigint> = {};
     let totalEmitted = 0n;
     let totalDropped = 0n;
+    let totalUserDropped = 0n;
     raw.emitted.forEach((n, kind) => {
-      const name = KIND_NAMES[kind];
+      // a record of no known kind is counted, under its number: loss must add up
+      const name = KIND_NAMES[kind] ?? `kind_${kind}`;
       const d = raw.dropped[kind] ?? 0n;
-      if (name) {
+      const u = raw.userDropped[kind] ?? 0n;
+      if (KIND_NAMES[kind] || n > 0n || d > 0n || u > 0n) {
         emitted[name] = n;
         dropped[name] = d;
+        userDropped[name] = u;
       }
       totalEmitted += n;
       totalDropped += d;
+      totalUserDropped += u;
+    });
+    const stopDropped: Record<string, bigint> = {};
+    let totalStopDropped = 0n;
+    this.stopDropped.forEach((n, kind) => {
+      if (!n) return;
+      stopDropped[KIND_NAMES[kind] ?? `kind_${kind}`] = BigInt(n);
+      totalStopDropped += BigInt(n);
     });
     const decode = structuredClone(this.counters);
-    return { emitted, dropped, totalEmitted, totalDropped, decode, tlsTargets: this.tls?.attached() ?? [], pollErrors: raw.pollErrors };
+    return {
+      emitted, dropped, userDropped, totalEmitted, totalDropped, totalUserDropped, stopDropped, totalStopDropped, decode,
+      tlsTargets: this.tls?.attached() ?? [], pollErrors: raw.pollErrors,
+    };
   }
 
   /** Resolves once everything in the kernel ring at call time has been delivered to onBatch. */
@@ -269,15 +343,23 @@ export class Sensor {
     });
   }
 
-  /** Delivers what is left, reports drops one last time, detaches everything. Safe to call twice. */
-  async stop(): Promise<void> {
+  /**
+   * Quiesces every program (nothing new enters the ring, however busy the host), delivers what is left for up
+   * to `deadlineMs` and counts the rest by kind, reports every loss one last time, detaches everything.
+   * stats() keeps answering with the final counts. Safe to call twice.
+   */
+  async stop(deadlineMs = STOP_DEADLINE_MS): Promise<void> {
     if (this.stopped) return;
+    this.native.quiesce();
+    this.stopDeadline = performance.now() + deadlineMs;
     try {
-      await this.flush(2000);
+      // ends soon after the deadline: the ring is finite now, and past the deadline a batch is only counted
+      await this.flush(Number.isFinite(deadlineMs) ? deadlineMs + 2000 : 2 ** 31 - 1);
     } catch {
-      // stopping anyway: whatever was not delivered is counted below
+      // stopping anyway: the poller's queue goes with it, uncounted only if the poller itself is stuck
     }
     this.checkDrops();
+    this.finalStats = this.stats();
     this.stopped = true;
     clearInterval(this.dropTimer);
     this.tls?.stop();
@@ -292,10 +374,68 @@ export class Sensor {
   }
 
   private onNativeBatch(batch: Buffer | undefined): void {
-    if (batch === undefined) {
+    const item = batch ?? FLUSHED;
+    if (this.backlogHead < this.backlog.length || this.turnSpent()) {
+      this.backlog.push(item);
+      this.scheduleDrain();
+      return;
+    }
+    this.take(item);
+  }
+
+  /** True once this turn has decoded for DECODE_SLICE_MS: later batches wait for the next turn. */
+  private turnSpent(): boolean {
+    const now = performance.now();
+    if (this.turnStart === null) {
+      this.turnStart = now;
+      // its setImmediate runs after this turn's callbacks: the turn's end
+      this.scheduleDrain();
+      return false;
+    }
+    return now - this.turnStart > DECODE_SLICE_MS;
+  }
+
+  private scheduleDrain(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => this.drainBacklog());
+  }
+
+  private drainBacklog(): void {
+    this.drainScheduled = false;
+    const start = performance.now();
+    this.turnStart = start;
+    while (this.backlogHead < this.backlog.length && performance.now() - start <= DECODE_SLICE_MS) {
+      const item = this.backlog[this.backlogHead++]!;
+      this.take(item);
+    }
+    if (this.backlogHead >= this.backlog.length) {
+      this.backlog = [];
+      this.backlogHead = 0;
+      this.turnStart = null;
+      return;
+    }
+    if (this.backlogHead > 4096) {
+      this.backlog = this.backlog.slice(this.backlogHead);
+      this.backlogHead = 0;
+    }
+    this.scheduleDrain();
+  }
+
+  private take(item: Buffer | typeof FLUSHED): void {
+    if (item === FLUSHED) {
       for (const w of this.flushWaiters.splice(0)) w();
       return;
     }
+    try {
+      if (this.stopDeadline !== null && performance.now() > this.stopDeadline) countBatchRecords(item, this.stopDropped);
+      else this.decodeAndDeliver(item);
+    } finally {
+      this.native.release(item.byteLength);
+    }
+  }
+
+  private decodeAndDeliver(batch: Buffer): void {
     // Reports first: the batch below may hold the refused connect a responder is about to judge. Only an
     // enforcing sensor arms containment, so only it has reports to take.
     const reports = this.opts.enforce ? this.native.takeContainments() : [];
@@ -333,20 +473,25 @@ export class Sensor {
   private checkDrops(): void {
     if (this.stopped) return;
     const s = this.stats();
-    if (s.totalDropped <= this.lastDropped) return;
-    const lost = s.totalDropped - this.lastDropped;
-    this.lastDropped = s.totalDropped;
-    const byKind = Object.entries(s.dropped).filter(([, n]) => n > 0n).map(([k, n]) => `${k}=${n}`).join(',');
-    this.deliver([
-      {
+    const losses: RuntimeEventInput[] = [];
+    for (const [cause, now, reason] of [
+      ['kernel', s.dropped, 'ring buffer full'],
+      ['user', s.userDropped, 'userspace queue full'],
+      ['stop', s.stopDropped, 'sensor stopped before they were decoded'],
+    ] as const) {
+      const loss = lossSince(this.reportedDrops[cause], now);
+      if (loss === null) continue;
+      this.reportedDrops[cause] = { ...now };
+      losses.push({
         type: 'telemetry_loss',
         source: 'agentprov_ebpf',
         host: this.host,
         time_ns: wallClockNs(),
-        lost_events: Number(lost),
-        labels: { reason: 'ring buffer full', dropped_by_kind: byKind },
-      },
-    ]);
+        lost_events: loss.lost,
+        labels: { reason, dropped_by_kind: loss.byKind },
+      });
+    }
+    this.deliver(losses);
   }
 
   private setCgroupFlags(id: bigint, flags: number): void {

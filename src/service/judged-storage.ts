@@ -11,6 +11,7 @@ import type { Fingerprint } from '../model/index.js';
 import { StorageThread, type EvidenceStore } from '../store/index.js';
 
 export const STORAGE_FULL_REASON = 'storage queue full';
+export const STOPPED_UNSTORED_REASON = 'stopped before they were stored';
 
 export interface JudgedStorageOptions {
   /** This thread's connection: its writes wait for the storage thread (EvidenceStore.setWriteBarrier). */
@@ -73,11 +74,27 @@ export class JudgedStorage {
     return this.#queue.size + this.thread.queued;
   }
 
-  async close(): Promise<void> {
+  /**
+   * Writes what is queued and ends the storage thread. With `withinMs` (a stop with a time budget), what is
+   * not written by then is given up: counted through onLoss and stored as one telemetry_loss saying so.
+   */
+  async close(opts: { withinMs?: number } = {}): Promise<void> {
     this.#o.store.setWriteBarrier(null);
     try {
       this.#queue.flush();
       this.#markLoss();
+      if (opts.withinMs !== undefined && !this.thread.drainWithin(opts.withinMs)) {
+        this.thread.abandonQueued();
+        const before = this.thread.abandoned;
+        this.thread.flush();
+        const given = this.thread.abandoned - before;
+        if (given > 0) {
+          this.#o.onLoss(null, given);
+          this.#unmarked += given;
+          this.#markLoss(STOPPED_UNSTORED_REASON);
+          this.thread.flush();
+        }
+      }
     } finally {
       await this.thread.close();
     }
@@ -98,7 +115,7 @@ export class JudgedStorage {
   }
 
   /** The loss marker goes past the bound (one event), so a full queue cannot hide its own loss. */
-  #markLoss(): void {
+  #markLoss(reason = STORAGE_FULL_REASON): void {
     if (this.#unmarked === 0) return;
     const marker = finalizeEvent(
       {
@@ -107,7 +124,7 @@ export class JudgedStorage {
         host: hostname(),
         time_ns: this.#o.now(),
         lost_events: this.#unmarked,
-        labels: { reason: STORAGE_FULL_REASON, max_queued: String(this.thread.maxQueued) },
+        labels: { reason, max_queued: String(this.thread.maxQueued) },
       },
       this.#o.fingerprint,
     );

@@ -120,10 +120,11 @@ export class StoreEventSink {
     return bound;
   }
 
-  async close(): Promise<void> {
+  /** Stores what is queued and closes; `storeWithinMs` bounds the wait (the rest is lost, and says so). */
+  async close(opts: { storeWithinMs?: number } = {}): Promise<void> {
     try {
       try {
-        await this.#storage.close();
+        await this.#storage.close(opts.storeWithinMs !== undefined ? { withinMs: opts.storeWithinMs } : {});
       } catch (err) {
         this.#failed ??= err;
       }

@@ -6,11 +6,15 @@ import { encodeEvent } from './codec.js';
 import { verdictRows } from './verdict-writer.js';
 import { sameKind } from './correlation-log.js';
 
-/** Indexes into the shared BigInt64Array: last written request seq, events written, a fatal failure. */
+/**
+ * Indexes into the shared BigInt64Array: last written request seq, events written, a fatal failure, and the
+ * last seq the owner gave up on (a stop with a time budget: the worker skips those requests, counting them).
+ */
 export const DONE_SEQ = 0;
 export const DONE_EVENTS = 1;
 export const FAILED = 2;
-export const SHARED_SLOTS = 3;
+export const ABANDON_SEQ = 3;
+export const SHARED_SLOTS = 4;
 
 export interface StorageWorkerData {
   dataDir: string;
@@ -220,6 +224,8 @@ export function unwireVerdicts(req: Pick<StorageRequest, 'verdicts' | 'rows' | '
 export interface StorageResult extends BatchStats {
   seq: number;
   error?: string;
+  /** Events of a request the owner gave up on before it was written (not stored, counted). */
+  abandoned?: number;
   /** The request's bodies buffer, handed back (transferred) once written, for the owner to reuse. */
   spare?: ArrayBuffer;
 }

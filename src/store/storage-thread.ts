@@ -20,7 +20,7 @@ import { AgentprovError } from '../errors.js';
 import type { EventVerdict } from '../engine/index.js';
 import { addStats, emptyStats, type BatchStats } from '../engine/batch-stats.js';
 import type { RuntimeEvent } from '../model/index.js';
-import { DONE_EVENTS, DONE_SEQ, FAILED, SHARED_SLOTS, emptyRequest, transferablesOf, wireEvents, wireVerdicts, type StorageRequest, type StorageResult, type StorageWorkerData } from './storage-protocol.js';
+import { ABANDON_SEQ, DONE_EVENTS, DONE_SEQ, FAILED, SHARED_SLOTS, emptyRequest, transferablesOf, wireEvents, wireVerdicts, type StorageRequest, type StorageResult, type StorageWorkerData } from './storage-protocol.js';
 
 /** Events handed over and not yet written before bursts are refused (about 2 KB each in the worker's heap). */
 export const MAX_STORAGE_QUEUE = 131_072;
@@ -68,6 +68,8 @@ export class StorageThread {
   #spares: ArrayBuffer[] = [];
   /** What the worker stored so far (counted when its results are read: after flush, exact). */
   readonly totals: BatchStats = emptyStats();
+  /** Events given up on by abandonQueued and skipped by the worker (read with the results, like totals). */
+  abandoned = 0;
 
   constructor(dataDir: string, opts: StorageThreadOptions = {}) {
     this.maxQueued = opts.maxQueued ?? MAX_STORAGE_QUEUE;
@@ -113,6 +115,30 @@ export class StorageThread {
       if (Atomics.load(this.#done, FAILED) !== 0n) return;
       Atomics.wait(this.#done, DONE_SEQ, seq, 1000);
     }
+  }
+
+  /**
+   * Waits up to `ms` for everything handed over to be written; false if some is still queued then. Failures
+   * are read (onFailure) but not thrown: flush() throws them.
+   */
+  drainWithin(ms: number): boolean {
+    const deadline = performance.now() + ms;
+    for (let seq = Atomics.load(this.#done, DONE_SEQ); seq < BigInt(this.#posted); seq = Atomics.load(this.#done, DONE_SEQ)) {
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.load(this.#done, FAILED) !== 0n) break;
+      Atomics.wait(this.#done, DONE_SEQ, seq, Math.min(left, 1000));
+    }
+    this.#collect();
+    return Atomics.load(this.#done, DONE_SEQ) >= BigInt(this.#posted);
+  }
+
+  /**
+   * Gives up on every burst handed over and not yet written (a stop with a time budget): the worker finishes
+   * the burst it is writing and skips the rest; after the next flush, `abandoned` counts their events.
+   * Bursts handed over later are written as usual (the loss marker that says so).
+   */
+  abandonQueued(): void {
+    Atomics.store(this.#done, ABANDON_SEQ, BigInt(this.#posted));
   }
 
   /** Blocks until everything handed over is written; failures went to onFailure, the first is thrown. */
@@ -173,6 +199,7 @@ export class StorageThread {
       }
       if (r.error === undefined) {
         addStats(this.totals, r);
+        this.abandoned += r.abandoned ?? 0;
         continue;
       }
       const err = new AgentprovError('AP_STORE', `storage thread: ${r.error}`);

@@ -11,6 +11,7 @@ import { EvidenceStore } from './evidence-store.js';
 import { emptyStats } from '../engine/batch-stats.js';
 import { countRows } from './verdict-writer.js';
 import {
+  ABANDON_SEQ,
   DONE_EVENTS,
   DONE_SEQ,
   FAILED,
@@ -69,7 +70,9 @@ requests.on('message', (first: StorageRequest) => {
   const writes = batch.filter((r) => !r.close);
   let out: StorageResult[];
   try {
-    out = store.transaction(() => writes.map(write));
+    // checked per request: a stop that gives up on the queue must not wait for every burst already taken
+    const given = (r: StorageRequest) => BigInt(r.seq) <= Atomics.load(done, ABANDON_SEQ);
+    out = store.transaction(() => writes.map((r) => (given(r) ? { ...emptyStats(), seq: r.seq, received: r.count, abandoned: r.count } : write(r))));
   } catch (err) {
     // the whole transaction rolled back: every burst in it is lost, and says so
     out = writes.map((r) => ({ ...emptyStats(), seq: r.seq, received: r.count, error: describe(err) }));

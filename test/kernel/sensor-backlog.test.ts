@@ -4,32 +4,17 @@
  * ring is delivered whole once JavaScript is back, instead of being dropped in the kernel.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import type { RuntimeEventInput } from '../../src/model/index.js';
 import { describeKernel } from './require-ebpf.js';
-import { startHarness, type Harness } from './sensor-harness.js';
+import { startStalledHarness } from './sensor-harness.js';
 
 const OPENS = 60_000;
 const RING = 1 << 20; // 1 MiB: a few thousand records, an order of magnitude less than the burst
 
 describeKernel('sensor: a burst while JavaScript is busy', () => {
-  let h: Harness;
-  let stalled = false;
+  let h: Awaited<ReturnType<typeof startStalledHarness>>;
   beforeAll(async () => {
-    h = await startHarness('backlog', {
-      ringBytes: RING,
-      tls: false,
-      onBatch: (events: RuntimeEventInput[]) => {
-        if (!stalled) {
-          // the first batch stalls the JavaScript thread for 2 s, as a long store write would
-          stalled = true;
-          const until = Date.now() + 2000;
-          while (Date.now() < until) {
-            /* busy */
-          }
-        }
-        h.sink.processBatch(events);
-      },
-    });
+    // the first batch stalls the JavaScript thread for 2 s, as a long store write would
+    h = await startStalledHarness('backlog', 2000, { ringBytes: RING });
   });
   afterAll(async () => {
     await h?.close();
@@ -38,7 +23,7 @@ describeKernel('sensor: a burst while JavaScript is busy', () => {
   it('delivers every event of a burst 10x the ring, and the kernel drops none', async () => {
     const r = await h.run('/usr/bin/python3', ['-c', `import os\nfor i in range(${OPENS}): os.close(os.open('/dev/null', os.O_RDONLY))`]);
     expect(r.code).toBe(0);
-    expect(stalled).toBe(true);
+    expect(h.stalled()).toBe(true);
     await h.sensor.flush();
     const stats = h.sensor.stats();
     expect(stats.totalDropped).toBe(0n);

@@ -24,8 +24,9 @@ describeKernel('agentprov-sensor CLI', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('writes JSON lines for a watched cgroup and stops cleanly on a signal', async () => {
-    const file = join(dir, 'events.jsonl');
+  /** The CLI on the leaf, writing JSON lines to `name` in the test dir, stopped by `stop`; resolves once it is up. */
+  async function startCli(name: string) {
+    const file = join(dir, name);
     const stop = new AbortController();
     const stderr: string[] = [];
     const exit = runSensorCli(['--cgroup', leaf.path, '--output', `jsonl:${file}`, '--no-tls'], {
@@ -36,6 +37,11 @@ describeKernel('agentprov-sensor CLI', () => {
     });
     // the sensor is up once it says what it watches
     for (let i = 0; i < 200 && !stderr.join('').includes('watching'); i++) await new Promise((r) => setTimeout(r, 25));
+    return { file, stop, stderr, exit };
+  }
+
+  it('writes JSON lines for a watched cgroup and stops cleanly on a signal', async () => {
+    const { file, stop, stderr, exit } = await startCli('events.jsonl');
     expect(stderr.join('')).toContain(`watching cgroup ${leaf.path}`);
     const r = await collect(spawnInCgroup(leaf, '/bin/echo', ['cli-marker'], { stdio: ['ignore', 'pipe', 'pipe'] }));
     expect(r.stdout.trim()).toBe('cli-marker');
@@ -53,5 +59,35 @@ describeKernel('agentprov-sensor CLI', () => {
     expect(exec?.pid).toBe(r.pid);
     expect(exec?.cgroup_id).toBe(cgroupIdOf(leaf.path).toString());
     expect(exec?.cgroup_path).toBe(leaf.path);
+  });
+
+  it('stops on a signal while a storm goes on, and every event is either written or counted as lost', async () => {
+    const { file, stop, stderr, exit } = await startCli('storm.jsonl');
+    // opens without end: the ring never reads empty while it runs
+    const storm = spawnInCgroup(leaf, '/usr/bin/python3', ['-c', "import os\nwhile True: os.close(os.open('/dev/null', os.O_RDONLY))"], { stdio: 'ignore' });
+    const stormExit = new Promise((res) => storm.once('exit', res));
+    try {
+      for (let i = 0; i < 200 && !(existsSync(file) && readFileSync(file).includes('/dev/null')); i++) await new Promise((r) => setTimeout(r, 25));
+      await new Promise((r) => setTimeout(r, 500));
+      stop.abort();
+      expect(await exit).toBe(0);
+      // the sensor ended while the storm still ran
+      expect(storm.exitCode).toBeNull();
+    } finally {
+      storm.kill('SIGKILL');
+      await stormExit;
+    }
+    const text = stderr.join('');
+    const m = /stopped after (\d+) events, (\d+) dropped in the kernel \(ring full\), (\d+) in userspace \(queue full\), (\d+) not decoded at stop/.exec(text);
+    expect(m, text).not.toBeNull();
+    const [written, kernel, user, atStop] = m!.slice(1).map(Number) as [number, number, number, number];
+    const events = readFileSync(file, 'utf8').trimEnd().split('\n').map((l) => RuntimeEventSchema.parse(JSON.parse(l)));
+    expect(events.length).toBe(written);
+    expect(events.filter((e) => e.type === 'file_open' && e.path === '/dev/null').length).toBeGreaterThan(0);
+    // each kind of loss the final line counts is in the output as a telemetry_loss of that cause
+    const lossOf = (reason: string) => events.filter((e) => e.type === 'telemetry_loss' && e.labels?.['reason'] === reason).reduce((n, e) => n + (e.lost_events ?? 0), 0);
+    expect(lossOf('ring buffer full')).toBe(kernel);
+    expect(lossOf('userspace queue full')).toBe(user);
+    expect(lossOf('sensor stopped before they were decoded')).toBe(atStop);
   });
 });

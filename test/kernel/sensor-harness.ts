@@ -44,6 +44,31 @@ export function collect(child: ChildProcess): Promise<RunResult> {
   });
 }
 
+/**
+ * A harness whose JavaScript thread stalls `ms` on the first batch, as a long store write would, then goes
+ * on into the sink; `stalled()` says whether the stall happened.
+ */
+export async function startStalledHarness(name: string, ms: number, extra: Partial<SensorOptions> = {}): Promise<Harness & { stalled(): boolean }> {
+  let stalled = false;
+  let sink: MemoryEventSink | null = null;
+  const h = await startHarness(name, {
+    tls: false,
+    ...extra,
+    onBatch: (events: RuntimeEventInput[]) => {
+      if (!stalled) {
+        stalled = true;
+        const until = Date.now() + ms;
+        while (Date.now() < until) {
+          /* busy */
+        }
+      }
+      sink!.processBatch(events);
+    },
+  });
+  sink = h.sink;
+  return Object.assign(h, { stalled: () => stalled });
+}
+
 export async function startHarness(name: string, extra: Partial<SensorOptions> = {}): Promise<Harness> {
   const { cgroup2Root } = await prepareSensorHost();
   const parent = `agentprov-test/${name}-${randomBytes(3).toString('hex')}`;

@@ -21,11 +21,16 @@ describeKernel('sensor: lifecycle', () => {
     expect(() => Sensor.start({ enforce: true, onBatch: () => {} })).toThrow(/cgroup v2 root/);
   });
 
-  it('says the sensor is stopped when used after stop, and enforcement needs --enforce', async () => {
+  it('says the sensor is stopped when used after stop (stats keep the final counts), and enforcement needs --enforce', async () => {
     const s = Sensor.start({ tls: false, onBatch: () => {} });
     expect(() => s.quarantine(1n)).toThrow(/without enforcement/);
     await s.stop();
     expect(() => s.trackPid(1)).toThrow(SensorError);
-    expect(() => s.stats()).toThrow(/stopped/);
+    expect(() => s.flush()).not.toThrow();
+    // the final counts stay readable, and no longer move
+    const final = s.stats();
+    expect(final.totalStopDropped).toBe(0n);
+    expect(final.totalUserDropped).toBe(0n);
+    expect(s.stats()).toEqual(final);
   });
 });

@@ -9,7 +9,8 @@ import { finalizeEvent, type EvidenceEngine } from '../../src/engine/index.js';
 import type { RuntimeEvent } from '../../src/model/index.js';
 import { createPipeline } from '../../src/service/pipeline.js';
 import { loadPolicyFiles } from '../../src/service/policy-files.js';
-import { JudgedStorage, STORAGE_FULL_REASON } from '../../src/service/judged-storage.js';
+import { JudgedStorage, STORAGE_FULL_REASON, STOPPED_UNSTORED_REASON } from '../../src/service/judged-storage.js';
+import { spawn } from 'node:child_process';
 import { EvidenceStore, StorageThread } from '../../src/store/index.js';
 import { rawEvents } from '../helpers/stored-events.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -118,6 +119,33 @@ describe('JudgedStorage', () => {
     expect(loss).toHaveLength(1);
     expect(loss[0]!.lost_events).toBe(80);
     expect((loss[0]!.labels as Record<string, string>).reason).toBe(STORAGE_FULL_REASON);
+    const gaps = await runCli(['verify', '--json'], { dataDir: dir });
+    expect(gaps.json().ok, gaps.stdout).toBe(true);
+  });
+
+  it('a close with a time budget gives up on what is still queued then, counts it, and stores one telemetry_loss saying so', async () => {
+    const { dir, store, engine } = setup();
+    const losses: number[] = [];
+    const storage = new JudgedStorage({ store, engine, batchId: null, fingerprint: null, now, onLoss: (_e, n) => losses.push(n) });
+    // another process holds the write lock for 1.5 s: nothing queued can be written within the budget
+    const holder = spawn(process.execPath, ['-e', `
+      const db = new (require('better-sqlite3'))(${JSON.stringify(join(dir, 'evidence.db'))});
+      db.exec('BEGIN IMMEDIATE'); process.stdout.write('held\\n');
+      setTimeout(() => { db.exec('COMMIT'); db.close(); }, 1500);`], { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] });
+    const exited = new Promise((r) => holder.once('exit', r));
+    await new Promise<void>((r) => holder.stdout!.once('data', () => r()));
+    storage.push(engine.judgeBatch(opens(60, 0)));
+    await turn();
+    storage.push(engine.judgeBatch(opens(30, 100)));
+    await turn();
+    await storage.close({ withinMs: 100 });
+    await exited;
+    expect(losses).toEqual([90]);
+    const stored = rawEvents(store.db).map((r) => r.event);
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.type).toBe('telemetry_loss');
+    expect(stored[0]!.lost_events).toBe(90);
+    expect((stored[0]!.labels as Record<string, string>).reason).toBe(STOPPED_UNSTORED_REASON);
     const gaps = await runCli(['verify', '--json'], { dataDir: dir });
     expect(gaps.json().ok, gaps.stdout).toBe(true);
   });
