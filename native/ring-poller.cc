@@ -24,15 +24,11 @@ constexpr int kPollMs = 2;
 
 // This function is called from the JavaScript thread (or with env == nullptr
 // when the queue is emptied after an abort, only to free the batch).
-void CallJs(Napi::Env env, Napi::Function callback, std::atomic<size_t>* queued, Batch* batch) {
-  // After an abort the poller may be gone: the count is not touched then.
+void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t*, Batch* batch) {
   if (env == nullptr || callback.IsEmpty()) {
     delete batch;
     return;
   }
-  // The bytes stay counted until JavaScript has decoded the batch (Release):
-  // it queues batches of its own to keep its event loop turning.
-  (void)queued;
   if (batch == nullptr) {
     callback.Call({env.Undefined()});
     return;
@@ -52,7 +48,7 @@ RingPoller::RingPoller(Napi::Env env, int ring_fd, Napi::Function on_batch, Cont
                        size_t max_queued_bytes)
     : env_(env), ring_fd_(ring_fd), containment_(containment), max_queued_bytes_(max_queued_bytes) {
   // max_queue_size 0: unbounded in items; Deliver bounds it in bytes.
-  tsfn_ = BatchTsfn::New(env, on_batch, "agentprov-ring", 0, 1, &queued_bytes_);
+  tsfn_ = BatchTsfn::New(env, on_batch, "agentprov-ring", 0, 1, nullptr);
 }
 
 RingPoller::~RingPoller() { Stop(); }

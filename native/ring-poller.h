@@ -19,10 +19,10 @@ class Containment;
 // [u32 length][length bytes]; nullptr is the flush marker.
 using Batch = std::vector<uint8_t>;
 
-// The context is the poller's count of bytes queued for JavaScript (and
-// held there until released).
-void CallJs(Napi::Env env, Napi::Function callback, std::atomic<size_t>* queued, Batch* batch);
-using BatchTsfn = Napi::TypedThreadSafeFunction<std::atomic<size_t>, Batch, CallJs>;
+// No context: the bytes a batch holds leave the queue bound when JavaScript
+// has decoded it (RingPoller::Release), not when it is handed over.
+void CallJs(Napi::Env env, Napi::Function callback, std::nullptr_t* context, Batch* batch);
+using BatchTsfn = Napi::TypedThreadSafeFunction<std::nullptr_t, Batch, CallJs>;
 
 class RingPoller {
  public:

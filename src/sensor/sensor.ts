@@ -90,6 +90,8 @@ export interface SensorStats {
 }
 
 const KIND_NAMES = Object.fromEntries(Object.entries(EventKind).map(([name, n]) => [n, name.toLowerCase()])) as Record<number, string>;
+/** A record of no known kind is counted under its number: loss must add up. */
+const kindName = (kind: number): string => KIND_NAMES[kind] ?? `kind_${kind}`;
 
 /** Linux internal dev_t (major << 20 | minor), what inode->i_sb->s_dev holds, from a stat() st_dev. */
 export function kernelDevFromStat(dev: bigint): number {
@@ -303,8 +305,7 @@ export class Sensor {
     let totalDropped = 0n;
     let totalUserDropped = 0n;
     raw.emitted.forEach((n, kind) => {
-      // a record of no known kind is counted, under its number: loss must add up
-      const name = KIND_NAMES[kind] ?? `kind_${kind}`;
+      const name = kindName(kind);
       const d = raw.dropped[kind] ?? 0n;
       const u = raw.userDropped[kind] ?? 0n;
       if (KIND_NAMES[kind] || n > 0n || d > 0n || u > 0n) {
@@ -320,7 +321,7 @@ export class Sensor {
     let totalStopDropped = 0n;
     this.stopDropped.forEach((n, kind) => {
       if (!n) return;
-      stopDropped[KIND_NAMES[kind] ?? `kind_${kind}`] = BigInt(n);
+      stopDropped[kindName(kind)] = BigInt(n);
       totalStopDropped += BigInt(n);
     });
     const decode = structuredClone(this.counters);
@@ -358,6 +359,13 @@ export class Sensor {
     } catch {
       // stopping anyway: the poller's queue goes with it, uncounted only if the poller itself is stuck
     }
+    // a flush that timed out leaves batches in the backlog: counted here, never delivered after stop
+    for (let i = this.backlogHead; i < this.backlog.length; i++) {
+      const item = this.backlog[i]!;
+      if (item !== FLUSHED) countBatchRecords(item, this.stopDropped);
+    }
+    this.backlog = [];
+    this.backlogHead = 0;
     this.checkDrops();
     this.finalStats = this.stats();
     this.stopped = true;

@@ -122,14 +122,9 @@ export class StorageThread {
    * are read (onFailure) but not thrown: flush() throws them.
    */
   drainWithin(ms: number): boolean {
-    const deadline = performance.now() + ms;
-    for (let seq = Atomics.load(this.#done, DONE_SEQ); seq < BigInt(this.#posted); seq = Atomics.load(this.#done, DONE_SEQ)) {
-      const left = deadline - performance.now();
-      if (left <= 0 || Atomics.load(this.#done, FAILED) !== 0n) break;
-      Atomics.wait(this.#done, DONE_SEQ, seq, Math.min(left, 1000));
-    }
+    const written = this.#waitWritten(performance.now() + ms);
     this.#collect();
-    return Atomics.load(this.#done, DONE_SEQ) >= BigInt(this.#posted);
+    return written;
   }
 
   /**
@@ -143,10 +138,7 @@ export class StorageThread {
 
   /** Blocks until everything handed over is written; failures went to onFailure, the first is thrown. */
   flush(): void {
-    for (let seq = Atomics.load(this.#done, DONE_SEQ); seq < BigInt(this.#posted); seq = Atomics.load(this.#done, DONE_SEQ)) {
-      if (Atomics.load(this.#done, FAILED) !== 0n) break;
-      Atomics.wait(this.#done, DONE_SEQ, seq, 1000);
-    }
+    this.#waitWritten(Number.POSITIVE_INFINITY);
     this.#collect();
     if (Atomics.load(this.#done, FAILED) !== 0n && Atomics.load(this.#done, DONE_SEQ) < BigInt(this.#posted)) {
       this.#firstError ??= new AgentprovError('AP_STORE', 'storage thread failed');
@@ -186,6 +178,19 @@ export class StorageThread {
     let size = MIN_SPARE_BYTES;
     while (size < bytes) size *= 2;
     return Buffer.allocUnsafeSlow(size);
+  }
+
+  /**
+   * Blocks until everything handed over is written, the worker failed, or performance.now() passes
+   * `deadline`; true if everything is written.
+   */
+  #waitWritten(deadline: number): boolean {
+    for (let seq = Atomics.load(this.#done, DONE_SEQ); seq < BigInt(this.#posted); seq = Atomics.load(this.#done, DONE_SEQ)) {
+      const left = deadline - performance.now();
+      if (left <= 0 || Atomics.load(this.#done, FAILED) !== 0n) return false;
+      Atomics.wait(this.#done, DONE_SEQ, seq, Math.min(left, 1000));
+    }
+    return true;
   }
 
   /** Reads the results the worker posted so far (counts, failures) without waiting. */
