@@ -19,6 +19,9 @@ node dist/scripts/bench-ingest-floors.js "$data" || status=1
 section "policy evaluation per event, default policy"
 node dist/scripts/bench-policy.js || status=1
 
+section "redaction of hostile argv against plain text"
+node dist/scripts/bench-redact.js || status=1
+
 section "ledger: appends with signing, verify of 1M entries"
 node dist/scripts/bench-ledger.js || status=1
 

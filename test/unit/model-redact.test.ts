@@ -90,6 +90,21 @@ describe('redactText', () => {
   it('without a key marks the secret without a fingerprint', () => {
     expect(redactText('token=abcdef', null)).toBe('token=[REDACTED]');
   });
+
+  // The shapes that made the KEY=value and URL rules rescan a run from every dot (scripts/bench-redact
+  // measures the time): whatever precedes it, the secret at the end of a long name run still goes.
+  it.each([
+    ['a.b-c_d.'.repeat(1000) + 'db.password=s3cr3t-at-the-end', 's3cr3t-at-the-end', 'db.password='],
+    ['a.b.c.'.repeat(1000) + ' x+api_key=k3y-after-a-plus', 'k3y-after-a-plus', 'x+api_key='],
+    ['-'.repeat(3000) + 'GITHUB_TOKEN=tok3n-after-dashes', 'tok3n-after-dashes', 'GITHUB_TOKEN='],
+    ['x.'.repeat(2000) + 'https://deploy:pa55word@git.example', 'pa55word', 'https://deploy:'],
+    ['mysql '.repeat(500) + 'mysql -u root -pSup3rSecret db', 'Sup3rSecret', '-p'],
+  ])('redacts a secret after a long run of name characters (%#)', (input, secret, kept) => {
+    const out = redactText(input, fp);
+    expect(out).not.toContain(secret);
+    expect(out).toContain(kept);
+    expect(out).toMatch(FP);
+  });
 });
 
 describe('redactArgv', () => {
