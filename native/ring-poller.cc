@@ -4,6 +4,9 @@
 #include "ring-poller.h"
 
 #include <bpf/libbpf.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "containment.h"
 
@@ -64,6 +67,23 @@ int RingPoller::Start() {
     stopped_ = true;
     return err ? err : -EINVAL;
   }
+  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  epoll_event ring{}, wake{};
+  ring.events = EPOLLIN;
+  ring.data.fd = ring_buffer__epoll_fd(rb_);
+  wake.events = EPOLLIN;
+  wake.data.fd = wake_fd_;
+  if (epoll_fd_ < 0 || wake_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ring.data.fd, &ring) != 0 ||
+      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0) {
+    int err = -errno;
+    CloseFds();
+    ring_buffer__free(rb_);
+    rb_ = nullptr;
+    tsfn_.Abort();
+    stopped_ = true;
+    return err ? err : -EINVAL;
+  }
   batch_.reserve(kMaxBatchBytes + 8192);
   started_ = true;
   thread_ = std::thread([this] { Run(); });
@@ -74,6 +94,7 @@ void RingPoller::Stop() {
   if (stopped_) return;
   stopped_ = true;
   stopping_.store(true);
+  Wake();
   // Abort first: if the thread is blocked in BlockingCall on a full queue
   // that only this (JavaScript) thread drains, join would never return.
   tsfn_.Abort();
@@ -82,6 +103,24 @@ void RingPoller::Stop() {
     ring_buffer__free(rb_);
     rb_ = nullptr;
   }
+  CloseFds();
+}
+
+void RingPoller::CloseFds() {
+  if (wake_fd_ >= 0) close(wake_fd_);
+  if (epoll_fd_ >= 0) close(epoll_fd_);
+  wake_fd_ = epoll_fd_ = -1;
+}
+
+void RingPoller::RequestFlush() {
+  flush_requested_.store(true);
+  Wake();
+}
+
+void RingPoller::Wake() {
+  uint64_t one = 1;
+  // EAGAIN (the counter is full) means a wake-up is already pending: nothing is lost
+  if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof(one)) < 0) return;
 }
 
 // This function is called from the poller thread, inside ring_buffer__poll.
@@ -119,13 +158,18 @@ bool RingPoller::Deliver(Batch* batch) {
 
 // This function is called from the poller thread.
 void RingPoller::Run() {
+  bool more = false;  // the last read stopped at a full batch: read on without waiting
   while (!stopping_.load()) {
-    int n = ring_buffer__poll(rb_, kPollMs);
-    // Records submitted without a wakeup do not make epoll ready: drain them.
-    if (n >= 0 && !stopping_.load()) {
-      int m = ring_buffer__consume(rb_);
-      n = m < 0 ? m : n + m;
+    epoll_event ready[2];
+    int w = epoll_wait(epoll_fd_, ready, 2, more ? 0 : kPollMs);
+    for (int i = 0; i < w; i++) {
+      uint64_t count;  // reset the eventfd; a failed read leaves it set, and the next wait returns at once
+      if (ready[i].data.fd == wake_fd_) (void)!read(wake_fd_, &count, sizeof(count));
     }
+    if (stopping_.load()) break;
+    // Whether epoll said so or the timeout ran out: records submitted without a wakeup are read here too.
+    int n = w < 0 && errno != EINTR ? -errno : ring_buffer__consume(rb_);
+    more = n == kBatchFull;
     if (n < 0 && n != kBatchFull && n != -EINTR) {
       // epoll failing is not expected; back off rather than spin.
       poll_errors_.fetch_add(1);

@@ -53,7 +53,7 @@ class RingPoller {
   void Stop();
   // This function is called from the JavaScript thread: the poller drains
   // the ring and then delivers a flush marker (callback with undefined).
-  void RequestFlush() { flush_requested_.store(true); }
+  void RequestFlush();
   // This function is called from the JavaScript thread, once per batch it
   // was given, after decoding it: the queue bound covers its own queue too.
   void Release(size_t bytes) { queued_bytes_.fetch_sub(bytes); }
@@ -66,6 +66,10 @@ class RingPoller {
  private:
   // These functions are called from the poller thread.
   void Run();
+  // This function is called from any thread: ends the thread's current wait at once.
+  void Wake();
+  // This function is called from the JavaScript thread.
+  void CloseFds();
   static int OnSample(void* ctx, void* data, size_t len);
   bool Deliver(Batch* batch);
 
@@ -74,6 +78,10 @@ class RingPoller {
   Containment* containment_;
   BatchTsfn tsfn_;
   ring_buffer* rb_ = nullptr;
+  // The thread waits on its own epoll set: libbpf's (the ring) and an eventfd, so a flush or a stop does
+  // not wait out the poll timeout (`record` flushes several times; 10 ms each added up to ~0.1 s).
+  int epoll_fd_ = -1;
+  int wake_fd_ = -1;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> flush_requested_{false};
