@@ -331,12 +331,14 @@ Napi::Value Sensor::JS_stats(const Napi::CallbackInfo& info) {
   return out;
 }
 
-// attachTls(path): uprobe + uretprobe on each SSL_* function the file has.
+// attachTls(path, offsets?): uprobe + uretprobe on each SSL_* function the file has, at
+// offsets[name] (a file offset) where given, else found by name (libbpf parses the ELF for each).
 // Returns the names attached; throws only if none could be.
 Napi::Value Sensor::JS_attachTls(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   if (!CheckRunning(env, "attachTls")) return env.Undefined();
   std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Object offsets = info.Length() > 1 && info[1].IsObject() ? info[1].As<Napi::Object>() : Napi::Object();
   struct Target {
     const char* func;
     bpf_program* entry;
@@ -350,14 +352,23 @@ Napi::Value Sensor::JS_attachTls(const Napi::CallbackInfo& info) {
   int first_err = 0;
   StartLibbpfCapture();
   for (const Target& t : targets) {
-    LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .retprobe = false, .func_name = t.func);
-    bpf_link* entry = bpf_program__attach_uprobe_opts(t.entry, -1, path.c_str(), 0, &entry_opts);
+    // with an offset, no name: libbpf then attaches at that file offset without reading the file
+    size_t at = 0;
+    const char* name = t.func;
+    if (!offsets.IsEmpty()) {
+      Napi::Value v = offsets.Get(t.func);
+      if (!v.IsNumber()) continue;  // the file does not define it
+      at = static_cast<size_t>(v.As<Napi::Number>().Int64Value());
+      name = nullptr;
+    }
+    LIBBPF_OPTS(bpf_uprobe_opts, entry_opts, .retprobe = false, .func_name = name);
+    bpf_link* entry = bpf_program__attach_uprobe_opts(t.entry, -1, path.c_str(), at, &entry_opts);
     if (entry == nullptr) {
       if (first_err == 0) first_err = -errno;
       continue;
     }
-    LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true, .func_name = t.func);
-    bpf_link* ret = bpf_program__attach_uprobe_opts(skel_->progs.handle_ssl_exit, -1, path.c_str(), 0, &ret_opts);
+    LIBBPF_OPTS(bpf_uprobe_opts, ret_opts, .retprobe = true, .func_name = name);
+    bpf_link* ret = bpf_program__attach_uprobe_opts(skel_->progs.handle_ssl_exit, -1, path.c_str(), at, &ret_opts);
     if (ret == nullptr) {
       if (first_err == 0) first_err = -errno;
       bpf_link__destroy(entry);

@@ -60,7 +60,8 @@ export interface NativeSensor {
   /** What the ring thread contained since the last call. */
   takeContainments(): NativeContainmentReport[];
   /** Returns the SSL_* functions attached; throws if the file has none. */
-  attachTls(path: string): string[];
+  /** `offsets`: file offset by function name; a function without one is found by name (libbpf parses the ELF). */
+  attachTls(path: string, offsets?: Record<string, number>): string[];
 }
 
 export interface StructTable {

@@ -179,7 +179,7 @@ export class Sensor {
     }
     for (const id of opts.cgroupIds ?? []) this.trackCgroup(id);
     for (const pid of opts.pids ?? []) this.trackPid(pid);
-    this.tls = opts.tls === false ? null : new TlsTargets((p) => this.native.attachTls(p), (path, err) => this.report(err, path));
+    this.tls = opts.tls === false ? null : new TlsTargets((p, offsets) => this.native.attachTls(p, offsets ? Object.fromEntries(offsets) : undefined), (path, err) => this.report(err, path));
     if (opts.tlsScan === 'tracked' && opts.all !== true) {
       this.tls?.scanKnownLibs();
       // our own node (static OpenSSL) is what a recorded `node` child runs: attached before it starts

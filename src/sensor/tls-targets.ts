@@ -9,7 +9,7 @@
  */
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { elfDefinedFunctions } from './elf-exports.js';
+import { elfFunctionOffsets } from './elf-exports.js';
 
 export const TLS_FUNCTIONS = ['SSL_write', 'SSL_read', 'SSL_write_ex', 'SSL_read_ex'] as const;
 const LIBSSL = /^libssl\.so(\.\d+)*$/;
@@ -37,11 +37,12 @@ export class TlsTargets {
   /** dev:ino -> what was attached; an empty list means "looked, nothing to attach". */
   private readonly seen = new Map<string, TlsTarget>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly attach: (path: string) => string[];
+  /** Attaches the TLS uprobes to `path`, by symbol name or, where given, by file offset; returns the names. */
+  private readonly attach: (path: string, offsets?: ReadonlyMap<string, number>) => string[];
   private readonly onError: (path: string, err: unknown) => void;
   private stopped = false;
 
-  constructor(attach: (path: string) => string[], onError: (path: string, err: unknown) => void = () => {}) {
+  constructor(attach: (path: string, offsets?: ReadonlyMap<string, number>) => string[], onError: (path: string, err: unknown) => void = () => {}) {
     this.attach = attach;
     this.onError = onError;
   }
@@ -125,12 +126,14 @@ export class TlsTargets {
     }
     if (this.seen.has(key)) return;
     // an executable is attached only if it defines SSL_write itself; most import it or have no TLS at all
-    if (kind === 'exe' && elfDefinedFunctions(path, TLS_FUNCTIONS).size === 0) {
+    // an executable is parsed here anyway, so its uprobes are attached by the offsets found
+    const offsets = kind === 'exe' ? elfFunctionOffsets(path, TLS_FUNCTIONS) : undefined;
+    if (offsets?.size === 0) {
       this.seen.set(key, { path, functions: [] });
       return;
     }
     try {
-      this.seen.set(key, { path, functions: this.attach(path) });
+      this.seen.set(key, { path, functions: this.attach(path, offsets) });
     } catch (err) {
       this.seen.set(key, { path, functions: [] });
       this.onError(path, err);
