@@ -46,6 +46,14 @@ try {
   fatal(err);
   throw err;
 }
+// The first commit needs the signing key (read or created, then the curve tables derived from it: ~30 ms).
+// Deriving it now, while the sensor loads, takes that off the end of a short recording; a key that cannot be
+// used fails the first commit, which says why.
+try {
+  store.signingKey();
+} catch {
+  // reported by the commit that needs it
+}
 
 /** One burst's events and the verdicts of those that were new (a duplicate's verdict goes with it). */
 function write(req: StorageRequest): StorageResult {
