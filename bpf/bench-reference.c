@@ -3,7 +3,7 @@
  * bench-reference.c: the C libbpf reference of issue 13 for scripts/bench-sensor.sh. It loads the sensor's own
  * BPF object (sensor.skel.h) with the settings `agentprov-sensor --all --no-tls` uses (trace_all, the same
  * ring size and wakeup threshold, no TLS uprobes, no enforcement programs), reads the ring the way the native
- * poller does (ring_buffer__poll, then consume what was submitted without a wakeup) and only counts records
+ * poller does (wait up to 10 ms, then consume all, records submitted without a wakeup too) and only counts records
  * per kind: the floor any userspace consumer of these programs pays. Prints "ready" once attached; on
  * SIGINT/SIGTERM prints {"events":N,"dropped":N} and exits.
  *
@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 #include "events.h"
 #include "sensor.skel.h"
+#include "skeleton-attach.h"
 
 static volatile sig_atomic_t stop;
 static unsigned long long counts[AP_KIND_SLOTS];
@@ -81,17 +82,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench-reference: load and verify failed: %d\n", err);
 		goto out;
 	}
-	/* what the sensor leaves unattached without --enforce and with --no-tls */
-	bpf_program__set_autoattach(skel->progs.handle_ssl_write_enter, false);
-	bpf_program__set_autoattach(skel->progs.handle_ssl_read_enter, false);
-	bpf_program__set_autoattach(skel->progs.handle_ssl_write_ex_enter, false);
-	bpf_program__set_autoattach(skel->progs.handle_ssl_read_ex_enter, false);
-	bpf_program__set_autoattach(skel->progs.handle_ssl_exit, false);
-	bpf_program__set_autoattach(skel->progs.handle_connect4, false);
-	bpf_program__set_autoattach(skel->progs.handle_connect6, false);
-	bpf_program__set_autoattach(skel->progs.handle_execve_deny, false);
-	bpf_program__set_autoattach(skel->progs.handle_execveat_deny, false);
-	bpf_program__set_autoattach(skel->progs.handle_exec_deny_ino, false);
+	/* what the sensor attaches through the skeleton without --enforce (TLS is --no-tls) */
+	ap_skip_manual_attach(skel, false);
 	err = sensor_bpf__attach(skel);
 	if (err) {
 		fprintf(stderr, "bench-reference: attach failed: %d\n", err);

@@ -23,7 +23,7 @@ std::string log_buffer;
 constexpr size_t kMaxLog = 64 * 1024;
 
 // Called from whichever thread calls into libbpf (the JavaScript thread for
-// open/load/attach, the poller thread for ring_buffer__poll).
+// open/load/attach, the poller thread for ring_buffer__consume).
 int LibbpfPrint(enum libbpf_print_level level, const char* fmt, va_list args) {
   if (level == LIBBPF_DEBUG) return 0;
   char line[1024];

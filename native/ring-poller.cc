@@ -61,24 +61,21 @@ RingPoller::~RingPoller() { Stop(); }
 
 int RingPoller::Start() {
   rb_ = ring_buffer__new(ring_fd_, OnSample, this, nullptr);
-  if (rb_ == nullptr) {
-    int err = -errno;
-    tsfn_.Abort();
-    stopped_ = true;
-    return err ? err : -EINVAL;
+  bool ready = rb_ != nullptr;
+  if (ready) {
+    epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
+    wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    epoll_event ring{}, wake{};
+    ring.events = wake.events = EPOLLIN;
+    ring.data.fd = ring_buffer__epoll_fd(rb_);
+    wake.data.fd = wake_fd_;
+    ready = epoll_fd_ >= 0 && wake_fd_ >= 0 && epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ring.data.fd, &ring) == 0 &&
+            epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) == 0;
   }
-  epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
-  wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  epoll_event ring{}, wake{};
-  ring.events = EPOLLIN;
-  ring.data.fd = ring_buffer__epoll_fd(rb_);
-  wake.events = EPOLLIN;
-  wake.data.fd = wake_fd_;
-  if (epoll_fd_ < 0 || wake_fd_ < 0 || epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, ring.data.fd, &ring) != 0 ||
-      epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, wake_fd_, &wake) != 0) {
+  if (!ready) {
     int err = -errno;
     CloseFds();
-    ring_buffer__free(rb_);
+    ring_buffer__free(rb_);  // accepts nullptr
     rb_ = nullptr;
     tsfn_.Abort();
     stopped_ = true;
@@ -120,10 +117,10 @@ void RingPoller::RequestFlush() {
 void RingPoller::Wake() {
   uint64_t one = 1;
   // EAGAIN (the counter is full) means a wake-up is already pending: nothing is lost
-  if (wake_fd_ >= 0 && write(wake_fd_, &one, sizeof(one)) < 0) return;
+  if (wake_fd_ >= 0) (void)!write(wake_fd_, &one, sizeof(one));
 }
 
-// This function is called from the poller thread, inside ring_buffer__poll.
+// This function is called from the poller thread, inside ring_buffer__consume.
 int RingPoller::OnSample(void* ctx, void* data, size_t len) {
   auto* self = static_cast<RingPoller*>(ctx);
   // Containment first: it is what someone is waiting on.

@@ -17,6 +17,7 @@
 #include "errors.h"
 #include "events.h"
 #include "sensor.skel.h"
+#include "skeleton-attach.h"
 
 namespace agentprov {
 
@@ -111,19 +112,7 @@ Napi::Value Sensor::JS_start(const Napi::CallbackInfo& info) {
     ThrowSensorError(env, "start: already started", "AP_SENSOR", "start", 0);
     return env.Undefined();
   }
-  // uprobes are attached per binary (attachTls), cgroup programs below.
-  bpf_program__set_autoattach(skel_->progs.handle_ssl_write_enter, false);
-  bpf_program__set_autoattach(skel_->progs.handle_ssl_read_enter, false);
-  bpf_program__set_autoattach(skel_->progs.handle_ssl_write_ex_enter, false);
-  bpf_program__set_autoattach(skel_->progs.handle_ssl_read_ex_enter, false);
-  bpf_program__set_autoattach(skel_->progs.handle_ssl_exit, false);
-  bpf_program__set_autoattach(skel_->progs.handle_connect4, false);
-  bpf_program__set_autoattach(skel_->progs.handle_connect6, false);
-  if (!enforce_) {
-    bpf_program__set_autoattach(skel_->progs.handle_execve_deny, false);
-    bpf_program__set_autoattach(skel_->progs.handle_execveat_deny, false);
-    bpf_program__set_autoattach(skel_->progs.handle_exec_deny_ino, false);
-  }
+  ap_skip_manual_attach(skel_, enforce_);
   StartLibbpfCapture();
   int rc = sensor_bpf__attach(skel_);
   if (rc != 0) {

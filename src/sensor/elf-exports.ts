@@ -1,7 +1,8 @@
 /**
  * @module sensor/elf-exports: which of some symbol names an ELF file defines in its dynamic symbol table —
  * how an executable that links OpenSSL statically but exports SSL_write (node) is told apart from one that only
- * imports it (curl, whose SSL_write lives in libssl.so). Reads the section headers, .dynsym and .dynstr only.
+ * imports it (curl, whose SSL_write lives in libssl.so), and where each one starts in the file. Reads the
+ * section headers and, through .gnu.hash, a few entries of .dynsym and .dynstr (all of them without it).
  */
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 
@@ -92,17 +93,11 @@ function readAt(fd: number, offset: number, length: number): Buffer {
 }
 
 /**
- * The subset of `names` that the 64-bit little-endian ELF at `path` defines as functions in .dynsym.
- * Anything that is not such a file (a script, a 32-bit binary, unreadable) gives an empty set, never a throw.
- */
-export function elfDefinedFunctions(path: string, names: readonly string[]): Set<string> {
-  return new Set(elfFunctionOffsets(path, names).keys());
-}
-
-/**
- * The same functions with their file offsets (symbol value - section address + section offset, as libbpf
- * computes them): a uprobe attached by offset spares libbpf a second parse of the file per function, which
- * for node's 100 MB executable cost ~55 ms of every sensor start.
+ * The subset of `names` that the 64-bit little-endian ELF at `path` defines as functions in .dynsym, each with
+ * its file offset (symbol value - section address + section offset, as libbpf computes it): a uprobe attached
+ * by offset spares libbpf a second parse of the file per function, which for node's 100 MB executable cost
+ * ~55 ms of every sensor start. Anything that is not such a file (a script, a 32-bit binary, unreadable) gives
+ * an empty map, never a throw.
  */
 export function elfFunctionOffsets(path: string, names: readonly string[]): Map<string, number> {
   const found = new Map<string, number>();

@@ -1,7 +1,7 @@
 /** A flood against a deliberately tiny ring buffer: drops are counted per kind and reported, never silent. */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from './require-ebpf.js';
-import { startHarness, type Harness } from './sensor-harness.js';
+import { openBurst, startHarness, type Harness } from './sensor-harness.js';
 
 describeKernel('sensor: drops', () => {
   let h: Harness;
@@ -13,7 +13,7 @@ describeKernel('sensor: drops', () => {
   });
 
   it('counts drops when the ring overflows and emits a telemetry_loss event', async () => {
-    const r = await h.run('/usr/bin/python3', ['-c', "import os\nfor i in range(30000): os.close(os.open('/dev/null', os.O_RDONLY))"]);
+    const r = await h.run(...openBurst(30000));
     expect(r.code).toBe(0);
     const stats = h.sensor.stats();
     expect(stats.totalDropped).toBeGreaterThan(0n);

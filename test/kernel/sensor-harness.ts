@@ -122,3 +122,8 @@ export async function startHarness(name: string, extra: Partial<SensorOptions> =
 export function runUntracked(cmd: string, args: string[]): Promise<RunResult> {
   return collect(spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
+
+/** `h.run(...openBurst(n))`: a process that opens and closes /dev/null n times, as fast as it can. */
+export function openBurst(n: number): [string, string[]] {
+  return ['/usr/bin/python3', ['-c', `import os\nfor i in range(${n}): os.close(os.open('/dev/null', os.O_RDONLY))`]];
+}

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeKernel } from './require-ebpf.js';
-import { startStalledHarness } from './sensor-harness.js';
+import { openBurst, startStalledHarness } from './sensor-harness.js';
 
 const OPENS = 40_000;
 /** A queue far smaller than the burst (a file_open record is ~400 bytes): most of it must be discarded. */
@@ -23,7 +23,7 @@ describeKernel('sensor: userspace queue full', () => {
   });
 
   it('drains the ring, counts what it discards per kind, and accounts for every record', async () => {
-    const r = await h.run('/usr/bin/python3', ['-c', `import os\nfor i in range(${OPENS}): os.close(os.open('/dev/null', os.O_RDONLY))`]);
+    const r = await h.run(...openBurst(OPENS));
     expect(r.code).toBe(0);
     expect(h.stalled()).toBe(true);
     await h.sensor.flush();
