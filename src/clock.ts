@@ -10,8 +10,11 @@
  */
 import { performance } from 'node:perf_hooks';
 
-let anchorWallMs = Date.now();
-let anchorMonoMs = performance.now();
+// The first anchor is the process's time origin, which Node takes at microsecond resolution: anchored to
+// Date.now() instead, stamps ran up to 1 ms behind the kernel's (exactly converted) event times, so an
+// event could look as if it came after the engine judged it.
+let anchorWallMs = performance.timeOrigin;
+let anchorMonoMs = 0;
 let lastNs = 0n;
 
 export function wallClockNs(): bigint {
