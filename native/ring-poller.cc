@@ -21,11 +21,15 @@ namespace {
 // consuming (keeping the rest in the ring) and poll returns this value.
 constexpr int kBatchFull = -EFBIG;
 // Records are submitted without a wakeup until the ring holds wakeup_bytes, so this timeout bounds how
-// late a quiet ring is read, and so how late JavaScript sees an ordinary event. Kernel containment does not
-// wait on it: enforcement records wake the reader at once (ap_submit_now). Each wake-up that finds records
-// costs a batch delivery (~100 us on this 2-vCPU VM): at 2 ms an exec storm (2k events/s, a few per batch)
-// cost 44 us of sensor CPU per event, at 10 ms 23 us, at 50 ms 22.6 us; 10 ms is where that curve flattens.
+// late a quiet ring is read. Kernel containment does not wait on it: enforcement records wake the reader
+// at once (ap_submit_now), and the ring thread acts on them as it reads them.
 constexpr int kPollMs = 10;
+// What a quiet ring gave is handed to JavaScript once the oldest record has waited this long (or at once
+// when the ring asked for a reader, a batch is full or a flush is asked for). Each hand-over costs the
+// JavaScript thread a wake-up and a batch's fixed work (~300 us on this 2-vCPU VM): an exec storm trickles
+// in at 2k records/s, a few per 10 ms read, and paid that per few records.
+constexpr auto kHoldMs = std::chrono::milliseconds(50);
+constexpr size_t kHoldRecords = 128;
 }  // namespace
 
 // This function is called from the JavaScript thread (or with env == nullptr
@@ -137,6 +141,7 @@ int RingPoller::OnSample(void* ctx, void* data, size_t len) {
   self->batch_.resize(at + sizeof(frame) + len);
   std::memcpy(self->batch_.data() + at, &frame, sizeof(frame));
   std::memcpy(self->batch_.data() + at + sizeof(frame), data, len);
+  self->batch_records_++;
   return self->batch_.size() >= kMaxBatchBytes ? kBatchFull : 0;
 }
 
@@ -156,14 +161,18 @@ bool RingPoller::Deliver(Batch* batch) {
 // This function is called from the poller thread.
 void RingPoller::Run() {
   bool more = false;  // the last read stopped at a full batch: read on without waiting
+  std::chrono::steady_clock::time_point held_since;  // when batch_'s oldest record was read
   while (!stopping_.load()) {
     epoll_event ready[2];
     int w = epoll_wait(epoll_fd_, ready, 2, more ? 0 : kPollMs);
+    bool asked = false;  // the ring woke its reader: an enforcement record, or wakeup_bytes waiting
     for (int i = 0; i < w; i++) {
       uint64_t count;  // reset the eventfd; a failed read leaves it set, and the next wait returns at once
       if (ready[i].data.fd == wake_fd_) (void)!read(wake_fd_, &count, sizeof(count));
+      else asked = true;
     }
     if (stopping_.load()) break;
+    bool held = !batch_.empty();
     // Whether epoll said so or the timeout ran out: records submitted without a wakeup are read here too.
     int n = w < 0 && errno != EINTR ? -errno : ring_buffer__consume(rb_);
     more = n == kBatchFull;
@@ -172,17 +181,19 @@ void RingPoller::Run() {
       poll_errors_.fetch_add(1);
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
-    if (!batch_.empty()) {
+    auto now = std::chrono::steady_clock::now();
+    if (!held) held_since = now;
+    bool flush = n != kBatchFull && flush_requested_.exchange(false);
+    if (!batch_.empty() && (asked || more || flush || batch_records_ >= kHoldRecords || now - held_since >= kHoldMs)) {
       // An exact-size copy: a queue of many small batches must not hold a
       // full batch's reserve each. batch_ keeps its capacity for the next.
       auto* out = new Batch(batch_.begin(), batch_.end());
       batch_.clear();
+      batch_records_ = 0;
       if (!Deliver(out)) return;
     }
-    // A flush is answered only once the ring has been read to empty.
-    if (n != kBatchFull && flush_requested_.exchange(false)) {
-      if (!Deliver(nullptr)) return;
-    }
+    // A flush is answered only once the ring has been read to empty and all of it handed over.
+    if (flush && !Deliver(nullptr)) return;
   }
   // The TSFN is released by Stop() (Abort) only: one owner, so it cannot be
   // finalized under a thread that still uses it.

@@ -92,6 +92,7 @@ class RingPoller {
   bool started_ = false;
   bool stopped_ = false;
   Batch batch_;
+  size_t batch_records_ = 0;  // records in batch_
 };
 
 }  // namespace agentprov
