@@ -11,6 +11,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
+#include <mutex>
 #include <thread>
 #include <linux/types.h>
 
@@ -25,6 +27,7 @@ namespace agentprov {
 Napi::Function Sensor::Define(Napi::Env env) {
   return DefineClass(env, "Sensor",
                      {
+                         InstanceMethod<&Sensor::JS_load>("load"),
                          InstanceMethod<&Sensor::JS_start>("start"),
                          InstanceMethod<&Sensor::JS_stop>("stop"),
                          InstanceMethod<&Sensor::JS_flush>("flush"),
@@ -79,26 +82,103 @@ Sensor::Sensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor>(info) 
     skel_ = nullptr;
     return;
   }
+  cleanup_ = env.AddCleanupHook(CleanupHook, this);
+  // deferLoad: load() verifies on a libuv thread, so the caller opens its store meanwhile
+  Napi::Value defer = opts.Get("deferLoad");
+  if (defer.IsBoolean() && defer.As<Napi::Boolean>().Value()) {
+    loading_ = true;
+    return;
+  }
+  std::string log;
+  rc = LoadNow(&log);
+  if (rc != 0) {
+    ThrowLibbpfError(env, "load and verify BPF programs", rc, log);
+    sensor_bpf__destroy(skel_);
+    skel_ = nullptr;
+  }
+}
+
+// This function is called from the JavaScript thread (constructor) or a libuv
+// thread (load()): nothing here touches JavaScript. Ends the log capture the
+// constructor started.
+int Sensor::LoadNow(std::string* log) {
+  std::lock_guard<std::mutex> lock(load_mutex_);
   // The verifier gives up with EAGAIN when a signal is pending on the loading thread (V8's SIGPROF under
   // --cpu-prof, a SIGCHLD, a SIGWINCH): block them for the load; they are delivered when it is done.
   sigset_t all, before;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, &before);
-  rc = sensor_bpf__load(skel_);
+  int rc = sensor_bpf__load(skel_);
   pthread_sigmask(SIG_SETMASK, &before, nullptr);
-  std::string log = StopLibbpfCapture();
-  if (rc != 0) {
-    ThrowLibbpfError(env, "load and verify BPF programs", rc, log);
-    sensor_bpf__destroy(skel_);
-    skel_ = nullptr;
-    return;
+  *log = StopLibbpfCapture();
+  return rc;
+}
+
+namespace {
+// load(): Promise<void>, for a sensor made with deferLoad. The Sensor is kept
+// referenced until the load has finished.
+class LoadWorker : public Napi::AsyncWorker {
+ public:
+  LoadWorker(Napi::Env env, Sensor* sensor, Napi::Object self, std::function<int(std::string*)> load,
+             std::function<void(int)> done)
+      : Napi::AsyncWorker(env, "agentprov-bpf-load"), deferred_(Napi::Promise::Deferred::New(env)),
+        load_(std::move(load)), done_(std::move(done)) {
+    self_ = Napi::Persistent(self);
+    (void)sensor;
   }
-  cleanup_ = env.AddCleanupHook(CleanupHook, this);
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override { rc_ = load_(&log_); }
+  void OnOK() override {
+    Napi::Env env = Env();
+    done_(rc_);
+    if (rc_ == 0) {
+      deferred_.Resolve(env.Undefined());
+      return;
+    }
+    ThrowLibbpfError(env, "load and verify BPF programs", rc_, log_);
+    deferred_.Reject(env.GetAndClearPendingException().Value());
+  }
+
+ private:
+  Napi::Promise::Deferred deferred_;
+  Napi::ObjectReference self_;
+  std::function<int(std::string*)> load_;
+  std::function<void(int)> done_;
+  int rc_ = 0;
+  std::string log_;
+};
+}  // namespace
+
+Napi::Value Sensor::JS_load(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (skel_ == nullptr || stopped_ || !loading_ || load_started_) {
+    ThrowSensorError(env, "load: the sensor was not made with deferLoad, or is loading or loaded", "AP_SENSOR", "load", 0);
+    return env.Undefined();
+  }
+  load_started_ = true;
+  auto* worker = new LoadWorker(
+      env, this, info.This().As<Napi::Object>(), [this](std::string* log) { return LoadNow(log); },
+      [this](int rc) {
+        loading_ = false;
+        if (rc != 0 && !stopped_) {
+          sensor_bpf__destroy(skel_);
+          skel_ = nullptr;
+        }
+      });
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
 }
 
 Sensor::~Sensor() { Stop(); }
 
 bool Sensor::CheckRunning(Napi::Env env, const char* op) {
+  if (loading_) {
+    ThrowSensorError(env, std::string(op) + ": the sensor is still loading (await load())", "AP_SENSOR", op, 0);
+    return false;
+  }
   if (skel_ != nullptr && !stopped_) return true;
   ThrowSensorError(env, std::string(op) + ": the sensor is stopped", "AP_SENSOR", op, 0);
   return false;
@@ -205,6 +285,8 @@ class TeardownWorker : public Napi::AsyncWorker {
 // Stops producing and polling now; returns what is left to tear down (links
 // and the skeleton), which the caller destroys here or on a worker thread.
 sensor_bpf* Sensor::Quiesce(std::vector<bpf_link*>* links) {
+  // a load() still verifying on its libuv thread uses skel_: wait for it to end
+  std::lock_guard<std::mutex> wait(load_mutex_);
   if (stopped_) return nullptr;
   stopped_ = true;
   if (poller_) poller_->Stop();
@@ -238,7 +320,7 @@ void Sensor::Stop() {
 Napi::Value Sensor::JS_stop(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   std::vector<bpf_link*> links;
-  if (skel_ != nullptr && skel_->bss != nullptr) __atomic_store_n(&skel_->bss->quiesced, 1, __ATOMIC_SEQ_CST);
+  if (!loading_ && skel_ != nullptr && skel_->bss != nullptr) __atomic_store_n(&skel_->bss->quiesced, 1, __ATOMIC_SEQ_CST);
   sensor_bpf* skel = Quiesce(&links);
   if (info.Length() > 0 && info[0].IsFunction() && !links.empty()) {
     Napi::Array fds = Napi::Array::New(env);

@@ -4,6 +4,7 @@
 #include <napi.h>
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,7 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
 
  private:
   // JS-callable; each is called from the JavaScript thread.
+  Napi::Value JS_load(const Napi::CallbackInfo& info);
   Napi::Value JS_start(const Napi::CallbackInfo& info);
   Napi::Value JS_stop(const Napi::CallbackInfo& info);
   Napi::Value JS_flush(const Napi::CallbackInfo& info);
@@ -49,6 +51,7 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   Napi::Value JS_disarmContainment(const Napi::CallbackInfo& info);
   Napi::Value JS_takeContainments(const Napi::CallbackInfo& info);
 
+  int LoadNow(std::string* log);
   void Stop();
   sensor_bpf* Quiesce(std::vector<bpf_link*>* links);
   static void CleanupHook(Sensor* self) { self->Stop(); }
@@ -65,6 +68,10 @@ class Sensor : public Napi::ObjectWrap<Sensor> {
   Containment containment_;
   std::unique_ptr<RingPoller> poller_;
   bool stopped_ = false;
+  // deferLoad: set until load()'s verification has finished; Stop() waits on load_mutex_ for it
+  bool loading_ = false;
+  bool load_started_ = false;
+  std::mutex load_mutex_;
   Napi::Env::CleanupHook<void (*)(Sensor*), Sensor> cleanup_;
 };
 

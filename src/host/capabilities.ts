@@ -88,6 +88,17 @@ export async function prepareSensorHost(): Promise<PreparedSensorHost> {
   return { tracefs, cgroup2Root: report.cgroup2 ?? (await ensureCgroup2Root()) };
 }
 
+/**
+ * prepareSensorHost without waiting when nothing needs mounting asynchronously (cgroup2 is mounted): so a
+ * caller can start loading the sensor in the same turn. null: call prepareSensorHost.
+ */
+export function preparedSensorHost(): PreparedSensorHost | null {
+  const report = probeCapabilities();
+  if (report.cgroup2 === null) return null;
+  assertSensorCapable(report);
+  return { tracefs: ensureTracefs(report), cgroup2Root: report.cgroup2 };
+}
+
 /** The cgroup v2 id of a cgroup directory: its kernfs inode (what bpf_get_current_cgroup_id returns). */
 export function cgroupIdOf(path: string): bigint {
   if (!existsSync(path)) throw new AgentprovError('AP_NOT_FOUND', `no cgroup directory at ${path}`);

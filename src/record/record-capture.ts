@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { AgentprovError } from '../errors.js';
 import type { RuntimeEventInput } from '../model/index.js';
-import { BTF_PATH, prepareSensorHost, type CgroupLeaf } from '../host/index.js';
+import { BTF_PATH, prepareSensorHost, preparedSensorHost, type CgroupLeaf } from '../host/index.js';
 import { addonPath, isAddonBuilt, Sensor } from '../sensor/index.js';
 import type { CaptureKind } from '../store/index.js';
 import { ProcPoller } from './proc-poller.js';
@@ -133,7 +133,8 @@ class PollCapture implements LiveCapture {
 }
 
 /**
- * Chooses and starts the capture. In `auto` mode anything that keeps the sensor from starting becomes the
+ * Chooses and starts the capture; the sensor's programs are verified off the JavaScript thread, so a caller
+ * that does other start-up work before awaiting this overlaps the two. In `auto` mode anything that keeps the sensor from starting becomes the
  * fallback's reason; in `ebpf` mode it is an error.
  */
 export async function startCapture(opts: StartCaptureOptions): Promise<LiveCapture> {
@@ -141,8 +142,9 @@ export async function startCapture(opts: StartCaptureOptions): Promise<LiveCaptu
   const why = ebpfUnavailableReason(opts.noCgroupReason);
   if (why === null) {
     try {
-      const host = await prepareSensorHost();
-      const sensor = Sensor.start({
+      // Loading starts in this turn when the host needs no mount: the caller works while the kernel verifies.
+      const host = preparedSensorHost() ?? (await prepareSensorHost());
+      const sensor = await Sensor.load({
         cgroupIds: [],
         cgroup2Root: host.cgroup2Root,
         enforce: opts.enforce,

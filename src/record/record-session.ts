@@ -134,21 +134,38 @@ export class RecordSession {
 
   /** Opens the store, compiles the policy, finds cgroups and starts the capture (eBPF, or the /proc fallback). */
   static async open(opts: RecordSessionOptions): Promise<RecordSession> {
-    const loaded = loadPolicyFiles(opts.policyFiles);
-    const store = new EvidenceStore(opts.dataDir);
-    // The storage thread boots (its modules, its connection: ~0.3 s) while the sensor loads, not after it.
-    const thread = new StorageThread(store.dataDir);
+    const cgroups = await probeRecordCgroups();
+    let session: RecordSession | null = null;
+    // The kernel verifies the sensor's programs (100-400 ms) while the policy, the store and the storage
+    // thread are set up here.
+    const capturing = startCapture({
+      mode: opts.capture ?? 'auto',
+      enforce: opts.enforce === true,
+      noCgroupReason: cgroups.root === null ? cgroups.reason : null,
+      onEvents: (events, owner) => session?.ingest(events, owner),
+      onError: (err) => opts.onError?.(err),
+    });
+    let loaded: LoadedPolicy;
+    let store: EvidenceStore;
+    let thread: StorageThread;
     try {
-      const cgroups = await probeRecordCgroups();
-      opts.onPhase?.('store');
-      let session: RecordSession | null = null;
-      const capture = await startCapture({
-        mode: opts.capture ?? 'auto',
-        enforce: opts.enforce === true,
-        noCgroupReason: cgroups.root === null ? cgroups.reason : null,
-        onEvents: (events, owner) => session?.ingest(events, owner),
-        onError: (err) => opts.onError?.(err),
-      });
+      loaded = loadPolicyFiles(opts.policyFiles);
+      store = new EvidenceStore(opts.dataDir);
+      try {
+        // The storage thread boots (its modules, its connection: ~0.3 s) while the sensor loads, not after it.
+        thread = new StorageThread(store.dataDir);
+      } catch (err) {
+        store.close();
+        throw err;
+      }
+    } catch (err) {
+      // whatever the capture came to, it holds nothing once stopped
+      await capturing.then((c) => c.stop(), () => undefined).catch(() => undefined);
+      throw err;
+    }
+    opts.onPhase?.('store');
+    try {
+      const capture = await capturing;
       session = new RecordSession(opts, store, loaded, cgroups, capture, thread);
       opts.onPhase?.('sensor');
       return session;

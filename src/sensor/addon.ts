@@ -21,6 +21,8 @@ export interface NativeSensorOptions {
   cgroupRoot: string | null;
   /** The poller's queue bound in bytes (native/ring-poller.h: 512 MiB by default). */
   userQueueBytes?: number;
+  /** Open only: load() then verifies on a libuv thread (the caller opens its store meanwhile). */
+  deferLoad?: boolean;
 }
 
 export interface NativeStats {
@@ -33,6 +35,8 @@ export interface NativeStats {
 
 /** The C++ Sensor (native/sensor.cc). Arguments are validated by sensor.ts before they get here. */
 export interface NativeSensor {
+  /** For a sensor made with deferLoad: loads and verifies the programs off the JavaScript thread. */
+  load(): Promise<void>;
   /** Attaches every hook and starts the poller; onBatch gets one Buffer per batch, undefined after a flush. */
   start(onBatch: (batch: Buffer | undefined) => void): void;
   /**

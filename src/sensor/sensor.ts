@@ -13,7 +13,7 @@ import { AgentprovError, SensorError } from '../errors.js';
 import { startLinkReaper, type LinkReaper } from '../host/index.js';
 import type { RuntimeEventInput } from '../model/index.js';
 import { wallClockNs } from '../clock.js';
-import { loadAddon, type NativeAddon, type NativeSensor } from './addon.js';
+import { loadAddon, type NativeAddon, type NativeSensor, type NativeSensorOptions } from './addon.js';
 import { parseCidr } from './cidr.js';
 import { abiMismatchMessage, countBatchRecords, decodeBatch, newDecodeCounters, type DecodeCounters } from './decode.js';
 import { ContainmentLog, containCode, toKernelContainment, type ContainVerb, type KernelContainment } from './containment.js';
@@ -128,6 +128,19 @@ function lossSince(before: Record<string, bigint>, now: Record<string, bigint>):
   return lost > 0n ? { lost: Number(lost), byKind: parts.join(',') } : null;
 }
 
+/** The native constructor's options for `opts`. */
+function nativeOptions(opts: SensorOptions, deferLoad: boolean): NativeSensorOptions {
+  return {
+    ringBytes: opts.ringBytes ?? DEFAULT_RING_BYTES,
+    traceAll: opts.all === true,
+    selfTgid: process.pid,
+    enforce: opts.enforce === true,
+    cgroupRoot: opts.cgroup2Root ?? null,
+    ...(opts.userQueueBytes !== undefined ? { userQueueBytes: opts.userQueueBytes } : {}),
+    ...(deferLoad ? { deferLoad } : {}),
+  };
+}
+
 export class Sensor {
   private readonly native: NativeSensor;
   private readonly opts: SensorOptions;
@@ -158,19 +171,12 @@ export class Sensor {
   private finalStats: SensorStats | null = null;
   private abiReported = false;
 
-  private constructor(opts: SensorOptions, addon: NativeAddon) {
+  private constructor(opts: SensorOptions, addon: NativeAddon, native: NativeSensor) {
     this.opts = opts;
     this.host = opts.host ?? hostname();
     this.cgroupPaths = new Map(opts.cgroupPaths ?? []);
     this.bootOffsetNs = addon.bootOffsetNs();
-    this.native = new addon.Sensor({
-      ringBytes: opts.ringBytes ?? DEFAULT_RING_BYTES,
-      traceAll: opts.all === true,
-      selfTgid: process.pid,
-      enforce: opts.enforce === true,
-      cgroupRoot: opts.cgroup2Root ?? null,
-      ...(opts.userQueueBytes !== undefined ? { userQueueBytes: opts.userQueueBytes } : {}),
-    });
+    this.native = native;
     try {
       this.native.start((batch) => this.onNativeBatch(batch));
     } catch (err) {
@@ -193,7 +199,25 @@ export class Sensor {
   /** Loads and attaches. Throws SensorError (with the verifier log in `detail`) or AgentprovError(AP_BAD_ARGS). */
   static start(opts: SensorOptions): Sensor {
     checkOptions(opts);
-    return new Sensor(opts, opts.addon ?? loadAddon());
+    const addon = opts.addon ?? loadAddon();
+    return new Sensor(opts, addon, new addon.Sensor(nativeOptions(opts, false)));
+  }
+
+  /**
+   * start() with the verification (most of a start: ~100-400 ms here) on a libuv thread: the caller's
+   * other start-up work (store, policy, storage thread) runs meanwhile. Rejects as start() throws.
+   */
+  static async load(opts: SensorOptions): Promise<Sensor> {
+    checkOptions(opts);
+    const addon = opts.addon ?? loadAddon();
+    const native = new addon.Sensor(nativeOptions(opts, true));
+    try {
+      await native.load();
+    } catch (err) {
+      await native.stop().catch(() => undefined);
+      throw err;
+    }
+    return new Sensor(opts, addon, native);
   }
 
   trackCgroup(id: bigint, path?: string): void {

@@ -1,7 +1,9 @@
 /** start/stop loops, idempotent stop, option checks, and use after stop. */
+import { spawnSync } from 'node:child_process';
 import { expect, it } from 'vitest';
 import { AgentprovError, SensorError } from '../../src/errors.js';
 import { Sensor } from '../../src/sensor/index.js';
+import { loadAddon } from '../../src/sensor/addon.js';
 import { describeKernel } from './require-ebpf.js';
 
 describeKernel('sensor: lifecycle', () => {
@@ -13,6 +15,41 @@ describeKernel('sensor: lifecycle', () => {
       await Promise.all([s.stop(), s.stop()]);
       await s.stop();
     }
+  });
+
+  it('load() verifies off the JavaScript thread: timers run while it loads, then it traces as start() does', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => ticks++, 1);
+    const events: { type: string; pid?: number | null }[] = [];
+    const loading = Sensor.load({ tls: false, onBatch: (batch) => events.push(...batch) });
+    let s: Sensor;
+    try {
+      s = await loading;
+    } finally {
+      clearInterval(timer);
+    }
+    // a load on this thread would have held every timer until it returned
+    expect(ticks).toBeGreaterThan(5);
+    try {
+      s.trackPid(process.pid);
+      const tracked = spawnSync('/bin/true', [], { stdio: 'ignore' });
+      await s.flush();
+      expect(events.some((e) => e.type === 'process_exec' && e.pid === tracked.pid)).toBe(true);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it('load() rejects bad options as start() throws; a stop while the kernel still verifies waits for it', async () => {
+    await expect(Sensor.load({ ringBytes: 5000, onBatch: () => {} })).rejects.toThrow(AgentprovError);
+    // the native object before the load resolves (the wrapper never hands it out): stop must not free the
+    // skeleton under the libuv thread that is loading it
+    const native = new (loadAddon().Sensor)({ ringBytes: 1 << 20, traceAll: false, selfTgid: process.pid, enforce: false, cgroupRoot: null, deferLoad: true });
+    const loaded = native.load();
+    expect(() => native.start(() => {})).toThrow(/still loading/);
+    await native.stop();
+    await loaded;
+    expect(() => native.start(() => {})).toThrow(/stopped/);
   });
 
   it('refuses bad options before touching the kernel', () => {

@@ -80,7 +80,7 @@ describe('verdict batches', () => {
   it('names a batch whose leaves were rewritten to cover a forged row', () => {
     tamper((db) => {
       const leaves = db.prepare('SELECT leaves FROM verdict_batches').pluck().get() as Buffer;
-      leaves[0] ^= 0xff;
+      leaves[0]! ^= 0xff;
       db.prepare('UPDATE verdict_batches SET leaves = ?').run(leaves);
     });
     const v = verify();
