@@ -103,6 +103,11 @@ Sensor::Sensor(const Napi::CallbackInfo& info) : Napi::ObjectWrap<Sensor>(info) 
 // constructor started.
 int Sensor::LoadNow(std::string* log) {
   std::lock_guard<std::mutex> lock(load_mutex_);
+  // load() queued, then stop() took the lock first: the skeleton is gone, there is nothing to load
+  if (stopped_ || skel_ == nullptr) {
+    *log = StopLibbpfCapture();
+    return -ECANCELED;
+  }
   // The verifier gives up with EAGAIN when a signal is pending on the loading thread (V8's SIGPROF under
   // --cpu-prof, a SIGCHLD, a SIGWINCH): block them for the load; they are delivered when it is done.
   sigset_t all, before;
@@ -137,7 +142,11 @@ class LoadWorker : public Napi::AsyncWorker {
       deferred_.Resolve(env.Undefined());
       return;
     }
-    ThrowLibbpfError(env, "load and verify BPF programs", rc_, log_);
+    if (rc_ == -ECANCELED) {
+      ThrowSensorError(env, "load: the sensor was stopped before its programs were loaded", "AP_SENSOR", "load", ECANCELED);
+    } else {
+      ThrowLibbpfError(env, "load and verify BPF programs", rc_, log_);
+    }
     deferred_.Reject(env.GetAndClearPendingException().Value());
   }
 

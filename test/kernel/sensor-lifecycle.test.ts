@@ -1,10 +1,14 @@
 /** start/stop loops, idempotent stop, option checks, and use after stop. */
 import { spawnSync } from 'node:child_process';
+import { pbkdf2 as pbkdf2cb } from 'node:crypto';
+import { promisify } from 'node:util';
 import { expect, it } from 'vitest';
 import { AgentprovError, SensorError } from '../../src/errors.js';
 import { Sensor } from '../../src/sensor/index.js';
 import { loadAddon } from '../../src/sensor/addon.js';
 import { describeKernel } from './require-ebpf.js';
+
+const pbkdf2 = promisify(pbkdf2cb);
 
 describeKernel('sensor: lifecycle', () => {
   it('starts and stops five times in a row, and stop is idempotent', async () => {
@@ -45,11 +49,21 @@ describeKernel('sensor: lifecycle', () => {
     // the native object before the load resolves (the wrapper never hands it out): stop must not free the
     // skeleton under the libuv thread that is loading it
     const native = new (loadAddon().Sensor)({ ringBytes: 1 << 20, traceAll: false, selfTgid: process.pid, enforce: false, cgroupRoot: null, deferLoad: true });
-    const loaded = native.load();
+    const loaded = native.load().then(() => 'loaded', (err: Error) => err.message);
     expect(() => native.start(() => {})).toThrow(/still loading/);
     await native.stop();
-    await loaded;
+    // the stop either waited for the verification or came before it began (then nothing was loaded)
+    expect(await loaded).toMatch(/^loaded$|stopped before its programs were loaded/);
     expect(() => native.start(() => {})).toThrow(/stopped/);
+    // a stop that certainly comes first: the load is queued behind libuv's pool, kept busy meanwhile
+    for (let i = 0; i < 5; i++) {
+      const n = new (loadAddon().Sensor)({ ringBytes: 1 << 20, traceAll: false, selfTgid: process.pid, enforce: false, cgroupRoot: null, deferLoad: true });
+      const busy = Array.from({ length: 8 }, () => pbkdf2(Buffer.from('x'), Buffer.from('y'), 20_000, 32, 'sha256'));
+      const l = n.load().then(() => 'loaded', (err: Error) => err.message);
+      await n.stop();
+      expect(await l).toMatch(/^loaded$|stopped before its programs were loaded/);
+      await Promise.all(busy);
+    }
   });
 
   it('refuses bad options before touching the kernel', () => {
