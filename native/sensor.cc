@@ -124,13 +124,11 @@ namespace {
 // referenced until the load has finished.
 class LoadWorker : public Napi::AsyncWorker {
  public:
-  LoadWorker(Napi::Env env, Sensor* sensor, Napi::Object self, std::function<int(std::string*)> load,
-             std::function<void(int)> done)
+  // `load` runs on the libuv thread, `done` back on the JavaScript thread; `self` (the Sensor's JS object)
+  // is held so it cannot be collected meanwhile.
+  LoadWorker(Napi::Env env, Napi::Object self, std::function<int(std::string*)> load, std::function<void(int)> done)
       : Napi::AsyncWorker(env, "agentprov-bpf-load"), deferred_(Napi::Promise::Deferred::New(env)),
-        load_(std::move(load)), done_(std::move(done)) {
-    self_ = Napi::Persistent(self);
-    (void)sensor;
-  }
+        self_(Napi::Persistent(self)), load_(std::move(load)), done_(std::move(done)) {}
   Napi::Promise Promise() { return deferred_.Promise(); }
 
  protected:
@@ -168,7 +166,7 @@ Napi::Value Sensor::JS_load(const Napi::CallbackInfo& info) {
   }
   load_started_ = true;
   auto* worker = new LoadWorker(
-      env, this, info.This().As<Napi::Object>(), [this](std::string* log) { return LoadNow(log); },
+      env, info.This().As<Napi::Object>(), [this](std::string* log) { return LoadNow(log); },
       [this](int rc) {
         loading_ = false;
         if (rc != 0 && !stopped_) {

@@ -134,8 +134,8 @@ class PollCapture implements LiveCapture {
 
 /**
  * Chooses and starts the capture; the sensor's programs are verified off the JavaScript thread, so a caller
- * that does other start-up work before awaiting this overlaps the two. In `auto` mode anything that keeps the sensor from starting becomes the
- * fallback's reason; in `ebpf` mode it is an error.
+ * that does other start-up work before awaiting this overlaps the two. In `auto` mode anything that keeps
+ * the sensor from starting becomes the fallback's reason; in `ebpf` mode it is an error.
  */
 export async function startCapture(opts: StartCaptureOptions): Promise<LiveCapture> {
   if (opts.mode === 'proc') return new PollCapture('/proc polling (asked for with --capture proc)', opts);
