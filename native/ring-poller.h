@@ -5,6 +5,7 @@
 #include <napi.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <thread>
 #include <vector>
@@ -72,6 +73,7 @@ class RingPoller {
   void CloseFds();
   static int OnSample(void* ctx, void* data, size_t len);
   bool Deliver(Batch* batch);
+  int WaitMs(std::chrono::steady_clock::time_point held_since) const;
 
   Napi::Env env_;
   int ring_fd_;
@@ -93,6 +95,9 @@ class RingPoller {
   bool stopped_ = false;
   Batch batch_;
   size_t batch_records_ = 0;  // records in batch_
+  size_t last_read_records_ = 0;  // records the last ring_buffer__consume added, and over what time
+  std::chrono::steady_clock::duration last_read_span_{};
+  std::chrono::steady_clock::time_point last_read_at_{};
 };
 
 }  // namespace agentprov
