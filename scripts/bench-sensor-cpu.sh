@@ -32,6 +32,7 @@ TCK=$(getconf CLK_TCK)
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 lines() { wc -l <"$1"; }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+over() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 # Runs one storm under the sensor, twice; prints "events cold_us_per_event warm_us_per_event consumer_us_per_event"
 measure() {
@@ -64,8 +65,9 @@ measure() {
   kill -INT "$SENSOR"; wait "$SENSOR" || true; SENSOR=""
   local consumer
   consumer=$(node "$ROOT/scripts/bench/minimal-consumer.mjs" "$out" "${TYPE[$s]}" "$events" "$WORK/consumer.jsonl")
-  node -e 'const c = JSON.parse(process.argv[1]); console.log((c.cpu_us / c.events).toFixed(2))' "$consumer" |
-    { read -r cus; echo "$events ${us[0]} ${us[1]} $cus"; }
+  local cus
+  cus=$(node -e 'const c = JSON.parse(process.argv[1]); console.log((c.cpu_us / c.events).toFixed(2))' "$consumer")
+  echo "$events ${us[0]} ${us[1]} $cus"
   rm -f "$out" "$WORK/consumer.jsonl"
 }
 printf '%-8s %-5s %9s %13s %13s %18s %7s %7s\n' storm round events cold_us/ev warm_us/ev consumer_us/event cold_x warm_x
@@ -73,8 +75,7 @@ declare -A COLD WARM SENS CONS
 for round in $(seq "$REPEAT"); do
   for s in "${STORMS[@]}"; do
     read -r events cold warm cus < <(measure "$s")
-    rc=$(awk -v a="$cold" -v b="$cus" 'BEGIN { printf "%.2f", a / b }')
-    rw=$(awk -v a="$warm" -v b="$cus" 'BEGIN { printf "%.2f", a / b }')
+    rc=$(over "$cold" "$cus"); rw=$(over "$warm" "$cus")
     printf '%-8s %-5s %9s %13s %13s %18s %7s %7s\n' "$s" "$round" "$events" "$cold" "$warm" "$cus" "$rc" "$rw"
     COLD[$s]+="$rc "; WARM[$s]+="$rw "; SENS[$s]+="$warm "; CONS[$s]+="$cus "
   done
